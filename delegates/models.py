@@ -1,0 +1,451 @@
+"""Who takes part: parties, their delegations, delegates, registrations and
+attendance."""
+
+import secrets
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Length, Lower, Upper
+from django.db.models.lookups import Exact, GreaterThanOrEqual
+from django.utils.translation import gettext_lazy as _
+
+from meetings.models import Meeting, PartyKind, Session
+
+ISO3_VALIDATOR = RegexValidator(
+    r"^[A-Z]{3}$", _("An ISO 3166 alpha-3 code: three capital letters.")
+)
+
+# Position of each kind in the List of Participants.
+KIND_RANK = {kind: rank for rank, kind in enumerate(PartyKind.values)}
+
+
+class PartyQuerySet(models.QuerySet):
+    def in_asean_order(self):
+        """Member states alphabetically, then partners and organisations,
+        the ASEAN Secretariat and the host's organising committee."""
+        rank = models.Case(
+            *(models.When(kind=kind, then=r) for kind, r in KIND_RANK.items()),
+            output_field=models.IntegerField(),
+        )
+        return self.annotate(kind_rank=rank).order_by("kind_rank", "name")
+
+
+class Party(models.Model):
+    """A lasting participant: a state, an organisation, the Secretariat."""
+
+    code = models.CharField(
+        _("code"),
+        max_length=15,
+        unique=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Z][A-Z0-9]{1,14}$",
+                _("Capital letters and digits, e.g. MYS, IGF or ESCAP."),
+            )
+        ],
+        help_text=_("Used in reference codes: ISO alpha-3 for states."),
+    )
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=PartyKind.choices)
+    iso3 = models.CharField(
+        _("ISO 3166 alpha-3"),
+        max_length=3,
+        null=True,
+        blank=True,
+        unique=True,
+        validators=[ISO3_VALIDATOR],
+    )
+    asean_member_since = models.DateField(
+        _("ASEAN member since"),
+        null=True,
+        blank=True,
+        help_text=_("For a member state; before this date it counts as observer."),
+    )
+
+    objects = PartyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("party")
+        verbose_name_plural = _("parties")
+        ordering = ["kind", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind=PartyKind.MEMBER_STATE)
+                | (Q(iso3__isnull=False) & Q(asean_member_since__isnull=False)),
+                name="party_member_state_has_iso3_and_date",
+                violation_error_message=_(
+                    "A member state needs its ISO code and the date it joined ASEAN."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(iso3__isnull=True)
+                | (Exact(Length("iso3"), 3) & Q(iso3=Upper("iso3"))),
+                name="party_iso3_three_capitals",
+            ),
+            models.CheckConstraint(
+                condition=Q(code=Upper("code")) & GreaterThanOrEqual(Length("code"), 2),
+                name="party_code_capitals",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def kind_on(self, date):
+        """The party's kind at a date: a state is an observer before it joins."""
+        if (
+            self.kind == PartyKind.MEMBER_STATE
+            and self.asean_member_since
+            and date < self.asean_member_since
+        ):
+            return PartyKind.OBSERVER
+        return self.kind
+
+    def is_member_state_on(self, date):
+        return self.kind_on(date) == PartyKind.MEMBER_STATE
+
+
+class Delegation(models.Model):
+    """A party's representation at one meeting."""
+
+    meeting = models.ForeignKey(
+        Meeting,
+        verbose_name=_("meeting"),
+        on_delete=models.CASCADE,
+        related_name="delegations",
+    )
+    party = models.ForeignKey(
+        Party,
+        verbose_name=_("party"),
+        on_delete=models.PROTECT,
+        related_name="delegations",
+    )
+    quota = models.PositiveSmallIntegerField(
+        _("quota of delegates"),
+        null=True,
+        blank=True,
+        help_text=_("Most approved delegates; empty for no limit."),
+    )
+    focal_points = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("focal points"),
+        blank=True,
+        related_name="focal_point_delegations",
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("delegation")
+        verbose_name_plural = _("delegations")
+        ordering = ["meeting", "party__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "party"], name="delegation_unique_party_per_meeting"
+            ),
+            models.CheckConstraint(
+                condition=Q(quota__isnull=True) | Q(quota__gte=0),
+                name="delegation_quota_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.party} at {self.meeting.slug}"
+
+    def kind(self):
+        return self.party.kind_on(self.meeting.start_date)
+
+
+class Delegate(models.Model):
+    """A person who takes part in meetings, across meetings."""
+
+    class Honorific(models.TextChoices):
+        MR = "Mr", _("Mr")
+        MS = "Ms", _("Ms")
+        MRS = "Mrs", _("Mrs")
+        DR = "Dr", _("Dr")
+        PROF = "Prof", _("Prof")
+        HE = "H.E.", _("H.E.")
+        IR = "Ir.", _("Ir.")
+
+    honorific = models.CharField(
+        _("honorific"), max_length=10, choices=Honorific.choices, blank=True
+    )
+    given_name = models.CharField(_("given name"), max_length=100, blank=True)
+    family_name = models.CharField(
+        _("family name"),
+        max_length=100,
+        help_text=_("Or the only name, for a person with one name."),
+    )
+    badge_name = models.CharField(
+        _("name on badge"), max_length=60, blank=True, help_text=_("Empty: full name.")
+    )
+    position = models.CharField(_("position"), max_length=200, blank=True)
+    agency = models.CharField(_("agency or ministry"), max_length=300, blank=True)
+    email = models.EmailField(_("email"), max_length=254)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    nationality = models.CharField(
+        _("nationality (ISO alpha-3)"),
+        max_length=3,
+        blank=True,
+        validators=[ISO3_VALIDATOR],
+    )
+    dietary_requirements = models.CharField(
+        _("dietary requirements"), max_length=300, blank=True
+    )
+    accessibility_needs = models.CharField(
+        _("accessibility needs"), max_length=300, blank=True
+    )
+    preferred_language = models.CharField(
+        _("preferred language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="en",
+    )
+    # Sensitive: needed only for letters of invitation for visas.
+    passport_number = models.CharField(_("passport number"), max_length=20, blank=True)
+    passport_expiry = models.DateField(_("passport expiry"), null=True, blank=True)
+    passport_country = models.CharField(
+        _("passport issued by (ISO alpha-3)"),
+        max_length=3,
+        blank=True,
+        validators=[ISO3_VALIDATOR],
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("delegate")
+        verbose_name_plural = _("delegates")
+        ordering = ["family_name", "given_name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                name="delegate_unique_email_ci",
+                violation_error_message=_("A delegate with this email exists."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(family_name=""), name="delegate_family_name_required"
+            ),
+        ]
+        permissions = [("view_passport", _("Can see passport details"))]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self):
+        return " ".join(
+            part for part in (self.honorific, self.given_name, self.family_name) if part
+        )
+
+    @property
+    def name_on_badge(self):
+        return self.badge_name or " ".join(
+            part for part in (self.given_name, self.family_name) if part
+        )
+
+    @property
+    def masked_passport(self):
+        if not self.passport_number:
+            return ""
+        return "•" * max(len(self.passport_number) - 3, 3) + self.passport_number[-3:]
+
+
+class Registration(models.Model):
+    """A delegate at a meeting, through a delegation."""
+
+    class Role(models.TextChoices):
+        HEAD = "head", _("Head of Delegation")
+        ALTERNATE = "alternate", _("Alternate Head of Delegation")
+        DELEGATE = "delegate", _("Delegate")
+        OBSERVER = "observer", _("Observer")
+        RESOURCE_PERSON = "resource_person", _("Resource Person")
+        SECRETARIAT = "secretariat", _("Secretariat")
+        ORGANISING_COMMITTEE = "organising_committee", _("Organising Committee")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        WAITLISTED = "waitlisted", _("Waitlisted")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    ACTIVE_STATUSES = (Status.PENDING, Status.APPROVED, Status.WAITLISTED)
+
+    meeting = models.ForeignKey(
+        Meeting,
+        verbose_name=_("meeting"),
+        on_delete=models.CASCADE,
+        related_name="registrations",
+    )
+    delegation = models.ForeignKey(
+        Delegation,
+        verbose_name=_("delegation"),
+        on_delete=models.PROTECT,
+        related_name="registrations",
+    )
+    delegate = models.ForeignKey(
+        Delegate,
+        verbose_name=_("delegate"),
+        on_delete=models.PROTECT,
+        related_name="registrations",
+    )
+    role = models.CharField(
+        _("role"), max_length=30, choices=Role.choices, default=Role.DELEGATE
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    sessions = models.ManyToManyField(
+        Session, verbose_name=_("sessions"), blank=True, related_name="registrations"
+    )
+    reference = models.CharField(_("reference"), max_length=40, unique=True)
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    needs_visa_letter = models.BooleanField(
+        _("needs a letter of invitation for a visa"), default=False
+    )
+    arrival_date = models.DateField(_("arrival"), null=True, blank=True)
+    departure_date = models.DateField(_("departure"), null=True, blank=True)
+    consent_privacy_at = models.DateTimeField(
+        _("accepted the privacy notice at"), null=True, blank=True
+    )
+    consent_publish = models.BooleanField(
+        _("may appear in the published list of participants"), default=False
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Empty when the delegate registered themselves."),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    created_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        ordering = ["meeting", "reference"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["delegate", "meeting"],
+                condition=Q(status__in=["pending", "approved", "waitlisted"]),
+                name="registration_one_active_per_person_and_meeting",
+                violation_error_message=_(
+                    "This person already has an active registration for this meeting."
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["delegation"],
+                condition=Q(role="head", status__in=["pending", "approved"]),
+                name="registration_one_head_per_delegation",
+                violation_error_message=_(
+                    "This delegation already has a Head of Delegation."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(arrival_date__isnull=True)
+                | Q(departure_date__isnull=True)
+                | Q(departure_date__gte=F("arrival_date")),
+                name="registration_departs_after_arrival",
+                violation_error_message=_("Departure cannot be before arrival."),
+            ),
+            models.CheckConstraint(
+                condition=GreaterThanOrEqual(Length("token"), 32),
+                name="registration_token_long",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["meeting", "status"]),
+            models.Index(fields=["delegation", "status"]),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.delegate}"
+
+    def save(self, *args, **kwargs):
+        if not self.token:
+            self.token = new_token()
+        super().save(*args, **kwargs)
+
+    @property
+    def is_active(self):
+        return self.status in self.ACTIVE_STATUSES
+
+
+def new_token():
+    return secrets.token_urlsafe(32)
+
+
+class Attendance(models.Model):
+    """Whether a registered delegate was at a session, and who recorded it."""
+
+    class Status(models.TextChoices):
+        PRESENT = "present", _("Present")
+        ABSENT = "absent", _("Absent")
+        EXCUSED = "excused", _("Excused")
+
+    class Method(models.TextChoices):
+        SCAN = "scan", _("Badge scan")
+        SEARCH = "search", _("Name search at the desk")
+        ADMIN = "admin", _("Admin")
+        SHEET = "sheet", _("Signed sign-in sheet")
+        IMPORT = "import", _("Import")
+
+    registration = models.ForeignKey(
+        Registration,
+        verbose_name=_("registration"),
+        on_delete=models.CASCADE,
+        related_name="attendances",
+    )
+    session = models.ForeignKey(
+        Session,
+        verbose_name=_("session"),
+        on_delete=models.CASCADE,
+        related_name="attendances",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PRESENT
+    )
+    method = models.CharField(
+        _("recorded by way of"), max_length=10, choices=Method.choices
+    )
+    recorded_at = models.DateTimeField(_("recorded at"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        ordering = ["session", "registration"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration", "session"],
+                name="attendance_one_record_per_session",
+            ),
+        ]
+        indexes = [models.Index(fields=["session", "status"])]
+
+    def __str__(self):
+        return f"{self.registration.reference} at {self.session.title}: {self.status}"

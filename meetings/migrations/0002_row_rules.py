@@ -1,0 +1,35 @@
+from django.db import migrations
+
+from jwg_portal.db_rules import RowRule, install
+
+SESSION_WITHIN_MEETING = RowRule(
+    name="session_within_meeting_dates",
+    table="meetings_session",
+    condition=(
+        "NEW.starts_at >= (SELECT m.window_starts_at FROM meetings_meeting m "
+        "WHERE m.id = NEW.meeting_id) "
+        "AND NEW.ends_at <= (SELECT m.window_ends_at FROM meetings_meeting m "
+        "WHERE m.id = NEW.meeting_id)"
+    ),
+    message="a session must lie within its meeting dates",
+)
+
+MEETING_KEEPS_ITS_SESSIONS = RowRule(
+    name="meeting_dates_cover_sessions",
+    table="meetings_meeting",
+    condition=(
+        "NOT EXISTS (SELECT 1 FROM meetings_session s WHERE s.meeting_id = NEW.id "
+        "AND (s.starts_at < NEW.window_starts_at OR s.ends_at > NEW.window_ends_at))"
+    ),
+    message="the new dates would leave a session outside the meeting",
+)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("meetings", "0001_initial")]
+
+    operations = [
+        migrations.RunPython(
+            *install(SESSION_WITHIN_MEETING, MEETING_KEEPS_ITS_SESSIONS)
+        ),
+    ]

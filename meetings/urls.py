@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "meetings"
+
+urlpatterns = [
+    path("", views.meeting_list, name="list"),
+    path("meetings/<slug:slug>/", views.meeting_detail, name="detail"),
+]
