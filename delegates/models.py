@@ -107,6 +107,11 @@ class Party(models.Model):
         return self.kind_on(date) == PartyKind.MEMBER_STATE
 
 
+def nomination_letter_path(instance, filename):
+    # A generated name: the uploader's file name never reaches the disk.
+    return f"nominations/{instance.meeting_id}/{secrets.token_hex(16)}.pdf"
+
+
 class Delegation(models.Model):
     """A party's representation at one meeting."""
 
@@ -135,6 +140,12 @@ class Delegation(models.Model):
         related_name="focal_point_delegations",
     )
     notes = models.TextField(_("notes"), blank=True)
+    nomination_letter = models.FileField(
+        _("nomination letter / note verbale"),
+        upload_to=nomination_letter_path,
+        blank=True,
+    )
+    nomination_letter_uploaded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("delegation")
@@ -272,6 +283,11 @@ class Registration(models.Model):
         REJECTED = "rejected", _("Rejected")
         WITHDRAWN = "withdrawn", _("Withdrawn")
 
+    class Endorsement(models.TextChoices):
+        AWAITING = "awaiting", _("Awaiting the focal point")
+        ENDORSED = "endorsed", _("Endorsed")
+        DECLINED = "declined", _("Declined")
+
     ACTIVE_STATUSES = (Status.PENDING, Status.APPROVED, Status.WAITLISTED)
 
     meeting = models.ForeignKey(
@@ -333,6 +349,28 @@ class Registration(models.Model):
         related_name="+",
     )
     decision_reason = models.TextField(_("reason for the decision"), blank=True)
+    endorsement = models.CharField(
+        _("focal point's endorsement"),
+        max_length=10,
+        choices=Endorsement.choices,
+        default=Endorsement.AWAITING,
+    )
+    endorsed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("endorsed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    endorsed_at = models.DateTimeField(_("endorsed at"), null=True, blank=True)
+    approved_snapshot = models.JSONField(
+        _("approved version"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("What the secretariat approved, kept while a change awaits."),
+    )
     created_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -389,6 +427,39 @@ class Registration(models.Model):
 
 def new_token():
     return secrets.token_urlsafe(32)
+
+
+class RegistrationEvent(models.Model):
+    """One step in a registration's life: who did what, when, and why."""
+
+    registration = models.ForeignKey(
+        Registration,
+        verbose_name=_("registration"),
+        on_delete=models.CASCADE,
+        related_name="events",
+    )
+    at = models.DateTimeField(_("at"), auto_now_add=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Empty when the delegate acted through their private link."),
+    )
+    action = models.CharField(_("action"), max_length=30)
+    from_status = models.CharField(_("from"), max_length=20, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("registration event")
+        verbose_name_plural = _("registration events")
+        ordering = ["registration", "at", "pk"]
+
+    def __str__(self):
+        return f"{self.registration.reference}: {self.action}"
 
 
 class Attendance(models.Model):

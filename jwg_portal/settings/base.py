@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django_countries",
     "meetings.apps.MeetingsConfig",
     "delegates.apps.DelegatesConfig",
 ]
@@ -67,7 +68,13 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
-DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE takes SQLite's write lock when a transaction begins, so two
+    # approvals cannot both read a free place (PostgreSQL uses row locks).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
@@ -124,3 +131,13 @@ LOGGING = {
 }
 
 PORTAL_NAME = _("JWG Portal")
+
+# Where links in mail point; the address people reach the portal at.
+PORTAL_BASE_URL = env("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# Who is told when an approved registration changes and needs a new decision.
+SECRETARIAT_EMAILS = env.list("SECRETARIAT_EMAILS", default=[])
+# Public form submissions allowed per client address and minute.
+REGISTRATION_RATE_PER_MINUTE = env.int("REGISTRATION_RATE_PER_MINUTE", default=20)
+NOMINATION_LETTER_MAX_BYTES = env.int(
+    "NOMINATION_LETTER_MAX_BYTES", default=5 * 1024 * 1024
+)

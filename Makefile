@@ -1,0 +1,72 @@
+# The JWG Portal's everyday commands. `make run` and `make test` are all a new
+# machine with Python 3.11 needs (see README.md).
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+CHROMIUM ?= /usr/bin/chromium
+PYTEST_ARGS ?=
+
+.PHONY: install run serve demo test test-fast lint format browser clean-db check-deploy bench messages
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# Serve the existing database without loading the demo again.
+serve: install
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+demo: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --with-superuser --with-users
+
+# The browser tests drive Debian's Chromium and inject axe-core from npm.
+browser: node_modules/axe-core/axe.min.js
+	@test -x $(CHROMIUM) || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+		else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
+
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+test: install browser
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Everything but the browser tests, for a quick loop while coding.
+test-fast: install
+	$(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+messages: install
+	$(PY) manage.py makemessages -l id --ignore=.venv --ignore=staticfiles --ignore=node_modules
+	$(PY) manage.py compilemessages --ignore=.venv
+
+check-deploy: install
+	DJANGO_SETTINGS_MODULE=jwg_portal.settings.production \
+	SECRET_KEY=$${SECRET_KEY:-check-deploy-only-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')} \
+	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-jwg.example.org} \
+	$(PY) manage.py check --deploy --fail-level WARNING
+
+clean-db:
+	rm -f db.sqlite3
