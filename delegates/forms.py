@@ -1,0 +1,311 @@
+"""The registration form, shared by delegates and focal points.
+
+Fields are taken from the models, so lengths and validators stay in one
+place; the form adds what a person needs to be told before anything is
+written (passport validity, sessions their party may attend, dates in
+order). The service checks the same rules again inside its transaction.
+"""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Fieldset, Layout, Submit
+from django import forms
+from django.core.validators import RegexValidator
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from meetings.models import PartyKind
+
+from .models import Delegate, Registration
+from .services import (
+    DELEGATE_FIELDS,
+    REGISTRATION_FIELDS,
+    passport_valid_until_needed,
+)
+
+PHONE_VALIDATOR = RegexValidator(
+    r"^\+?[0-9][0-9 ()./-]{5,38}$",
+    _("A phone number with country code, e.g. +62 361 123 4567."),
+)
+
+# Roles tied to one kind of party; any other role suits every party.
+ROLE_KINDS = {
+    Registration.Role.SECRETARIAT: {PartyKind.ASEAN_SECRETARIAT},
+    Registration.Role.ORGANISING_COMMITTEE: {PartyKind.HOST_COMMITTEE},
+}
+
+
+def country_choices():
+    choices = [("", "---------")]
+    choices += [(countries.alpha3(code), name) for code, name in countries]
+    return choices
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class SessionChoiceField(forms.ModelMultipleChoiceField):
+    """Sessions labelled with their local day and time."""
+
+    def label_from_instance(self, session):
+        starts = session.local_starts_at()
+        ends = session.local_ends_at()
+        label = "{day}, {start}–{end}: {title}".format(
+            day=date_format(starts, "D j M"),
+            start=starts.strftime("%H:%M"),
+            end=ends.strftime("%H:%M"),
+            title=session.title,
+        )
+        if session.times_tentative:
+            label += " " + str(_("(time to be confirmed)"))
+        return label
+
+
+def _model_field(model, name, **overrides):
+    field = model._meta.get_field(name).formfield(**overrides)
+    return field
+
+
+class RegistrationForm(forms.Form):
+    """Register (or edit) one person for one meeting.
+
+    `delegations` limits the delegations offered: a focal point sees only
+    their own. `registration` fills the form for an edit.
+    """
+
+    consent_privacy = forms.BooleanField(
+        label=_(
+            "I have read the privacy notice and agree that the secretariat "
+            "processes these data to organise the meeting."
+        ),
+        required=True,
+    )
+
+    def __init__(self, *args, meeting, delegations=None, registration=None, **kwargs):
+        self.meeting = meeting
+        self.registration = registration
+        if registration is not None:
+            kwargs.setdefault("initial", self.initial_from(registration))
+        super().__init__(*args, **kwargs)
+        delegations = (
+            delegations
+            if delegations is not None
+            else meeting.delegations.select_related("party")
+        )
+        self.fields["delegation"] = forms.ModelChoiceField(
+            queryset=delegations.order_by("party__kind", "party__name"),
+            label=_("Delegation"),
+            help_text=_("The party you represent at this meeting."),
+        )
+        self.fields["role"] = _model_field(Registration, "role")
+        for name in DELEGATE_FIELDS:
+            self.fields[name] = _model_field(Delegate, name)
+        for name in ("nationality", "passport_country"):
+            self.fields[name] = forms.ChoiceField(
+                label=Delegate._meta.get_field(name).verbose_name.replace(
+                    " (ISO alpha-3)", ""
+                ),
+                choices=country_choices(),
+                required=False,
+            )
+        self.fields["phone"].validators.append(PHONE_VALIDATOR)
+        self.fields["email"].help_text = _(
+            "Your private link to view, change or withdraw the registration "
+            "is sent here."
+        )
+        self.fields["passport_expiry"].widget = DateInput()
+        self.fields["passport_expiry"].help_text = _(
+            "Must be valid until at least %(date)s."
+        ) % {"date": passport_valid_until_needed(meeting).isoformat()}
+        self.fields["sessions"] = SessionChoiceField(
+            queryset=meeting.sessions.select_related("meeting").order_by(
+                "starts_at", "order"
+            ),
+            widget=forms.CheckboxSelectMultiple,
+            label=_("Sessions you will attend"),
+            help_text=_("Times are local time at the venue (%(zone)s).")
+            % {"zone": meeting.time_zone},
+            required=True,
+        )
+        for name in REGISTRATION_FIELDS:
+            if name != "role":
+                self.fields[name] = _model_field(Registration, name)
+        for name in ("arrival_date", "departure_date"):
+            self.fields[name].widget = DateInput()
+        if registration is not None:
+            del self.fields["consent_privacy"]
+        self.order_fields(
+            [
+                "delegation",
+                "role",
+                "honorific",
+                "given_name",
+                "family_name",
+                "badge_name",
+                "position",
+                "agency",
+                "email",
+                "phone",
+                "nationality",
+                "preferred_language",
+                "sessions",
+                "arrival_date",
+                "departure_date",
+                "dietary_requirements",
+                "accessibility_needs",
+                "needs_visa_letter",
+                "passport_number",
+                "passport_expiry",
+                "passport_country",
+                "consent_publish",
+                "consent_privacy",
+            ]
+        )
+        self.helper = self._helper()
+
+    def _helper(self):
+        helper = FormHelper()
+        helper.form_tag = False
+        helper.layout = Layout(
+            Fieldset(_("Delegation"), "delegation", "role"),
+            Fieldset(
+                _("About you"),
+                "honorific",
+                "given_name",
+                "family_name",
+                "badge_name",
+                "position",
+                "agency",
+                "nationality",
+            ),
+            Fieldset(_("Contact"), "email", "phone", "preferred_language"),
+            Fieldset(
+                _("Attendance"),
+                "sessions",
+                "arrival_date",
+                "departure_date",
+                "dietary_requirements",
+                "accessibility_needs",
+            ),
+            Fieldset(
+                _("Letter of invitation for a visa"),
+                HTML(
+                    "<p class='form-text'>{}</p>".format(
+                        _(
+                            "Only if you need a visa: the passport details are "
+                            "used for the letter and seen only by the "
+                            "secretariat."
+                        )
+                    )
+                ),
+                "needs_visa_letter",
+                "passport_number",
+                "passport_expiry",
+                "passport_country",
+            ),
+            Fieldset(
+                _("Consent"),
+                "consent_publish",
+                *(["consent_privacy"] if "consent_privacy" in self.fields else []),
+            ),
+        )
+        return helper
+
+    @staticmethod
+    def initial_from(registration):
+        delegate = registration.delegate
+        initial = {name: getattr(delegate, name) for name in DELEGATE_FIELDS}
+        initial.update(
+            {name: getattr(registration, name) for name in REGISTRATION_FIELDS}
+        )
+        initial["delegation"] = registration.delegation_id
+        initial["sessions"] = list(registration.sessions.values_list("pk", flat=True))
+        return initial
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip()
+
+    def clean(self):
+        data = super().clean()
+        delegation = data.get("delegation")
+        if delegation is not None:
+            kind = delegation.party.kind_on(self.meeting.start_date)
+            closed = [
+                s.title for s in data.get("sessions") or [] if not s.is_open_to(kind)
+            ]
+            if closed:
+                self.add_error(
+                    "sessions",
+                    _("Your delegation may not attend: %(sessions)s.")
+                    % {"sessions": ", ".join(closed)},
+                )
+            role = data.get("role")
+            if role in ROLE_KINDS and kind not in ROLE_KINDS[role]:
+                self.add_error(
+                    "role",
+                    _("This role is not open to %(party)s.")
+                    % {"party": delegation.party.name},
+                )
+        arrival, departure = data.get("arrival_date"), data.get("departure_date")
+        if arrival and departure and departure < arrival:
+            self.add_error("departure_date", _("Departure cannot be before arrival."))
+        if data.get("needs_visa_letter"):
+            for name in ("passport_number", "passport_expiry", "nationality"):
+                if not data.get(name):
+                    self.add_error(
+                        name, _("Needed for a letter of invitation for a visa.")
+                    )
+        expiry = data.get("passport_expiry")
+        needed = passport_valid_until_needed(self.meeting)
+        if expiry and expiry < needed:
+            self.add_error(
+                "passport_expiry",
+                _(
+                    "The passport must be valid for six months after the meeting, "
+                    "until at least %(date)s."
+                )
+                % {"date": needed.isoformat()},
+            )
+        if expiry and expiry < timezone.localdate():
+            self.add_error("passport_expiry", _("This passport has expired."))
+        return data
+
+    def delegate_data(self):
+        return {
+            name: self.cleaned_data[name]
+            for name in DELEGATE_FIELDS
+            if name in self.cleaned_data
+        }
+
+    def registration_data(self):
+        data = {
+            name: self.cleaned_data[name]
+            for name in REGISTRATION_FIELDS
+            if name in self.cleaned_data
+        }
+        data["role"] = self.cleaned_data["role"]
+        return data
+
+
+class LostLinkForm(forms.Form):
+    email = forms.EmailField(label=_("Email address you registered with"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("send", _("Send my link")))
+
+
+class WithdrawForm(forms.Form):
+    confirm = forms.BooleanField(
+        label=_("Yes, withdraw my registration. This cannot be undone."),
+        required=True,
+    )
+    reason = forms.CharField(
+        label=_("Reason (optional)"), max_length=500, required=False
+    )

@@ -1,0 +1,641 @@
+"""Every write to registrations goes through these functions.
+
+Each runs in one transaction, takes the row locks its rule needs, records an
+event (who, when, from which status to which), and sends mail only after the
+transaction commits. Views, forms and admin actions call them and turn
+`RegistrationError` into a message or a 4xx.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Max, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from meetings.models import Meeting, Session
+
+from . import emails
+from .models import Delegate, Delegation, Registration, RegistrationEvent
+
+Status = Registration.Status
+
+# The secretariat's decisions, and what the delegate or focal point may do.
+ALLOWED_TRANSITIONS = {
+    Status.PENDING: {Status.APPROVED, Status.WAITLISTED, Status.REJECTED},
+    Status.WAITLISTED: {Status.APPROVED, Status.REJECTED, Status.PENDING},
+    Status.APPROVED: {Status.WAITLISTED, Status.REJECTED, Status.PENDING},
+    Status.REJECTED: {Status.PENDING},
+    Status.WITHDRAWN: set(),
+}
+
+# Fields the secretariat judged: changing one after approval asks again.
+JUDGED_REGISTRATION_FIELDS = ("delegation_id", "role", "needs_visa_letter")
+JUDGED_DELEGATE_FIELDS = ("passport_number", "passport_expiry", "passport_country")
+DELEGATE_FIELDS = (
+    "honorific",
+    "given_name",
+    "family_name",
+    "badge_name",
+    "position",
+    "agency",
+    "email",
+    "phone",
+    "nationality",
+    "dietary_requirements",
+    "accessibility_needs",
+    "preferred_language",
+    *JUDGED_DELEGATE_FIELDS,
+)
+REGISTRATION_FIELDS = (
+    "role",
+    "needs_visa_letter",
+    "arrival_date",
+    "departure_date",
+    "consent_publish",
+)
+
+
+class RegistrationError(Exception):
+    """A rule refused the change; the message is fit to show the user."""
+
+    def __init__(self, message, *, code="invalid"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class DuplicateRegistration(RegistrationError):
+    def __init__(self, registration=None):
+        super().__init__(
+            _(
+                "This email address already has an active registration for this "
+                "meeting. We can send its private link to that address again."
+            ),
+            code="duplicate",
+        )
+        self.registration = registration
+
+
+@dataclass(frozen=True)
+class DecisionResult:
+    registration: Registration
+    requested: str
+    reason: str = ""
+
+    @property
+    def waitlisted_instead(self):
+        return (
+            self.requested == Status.APPROVED
+            and self.registration.status == Status.WAITLISTED
+        )
+
+
+def passport_valid_until_needed(meeting):
+    """The day a passport must still be valid on: six months after the meeting."""
+    end = meeting.end_date
+    month = end.month + 6
+    year = end.year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    # The same day six months on, or that month's last day when it is shorter.
+    for day in (end.day, 30, 29, 28):
+        try:
+            return datetime.date(year, month, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def sessions_open_to(meeting, party):
+    kind = party.kind_on(meeting.start_date)
+    return [s for s in meeting.sessions.all() if s.is_open_to(kind)]
+
+
+def _check_sessions(meeting, delegation, sessions):
+    allowed = {s.pk for s in sessions_open_to(meeting, delegation.party)}
+    refused = [s for s in sessions if s.pk not in allowed or s.meeting_id != meeting.pk]
+    if refused:
+        raise RegistrationError(
+            _("%(party)s may not attend: %(sessions)s.")
+            % {
+                "party": delegation.party.name,
+                "sessions": ", ".join(s.title for s in refused),
+            },
+            code="session_not_open",
+        )
+
+
+def _check_passport(meeting, delegate, needs_visa_letter):
+    if not needs_visa_letter:
+        return
+    if not (delegate.passport_number and delegate.passport_expiry):
+        raise RegistrationError(
+            _("A letter of invitation needs the passport number and its expiry."),
+            code="passport_missing",
+        )
+    needed = passport_valid_until_needed(meeting)
+    if delegate.passport_expiry < needed:
+        raise RegistrationError(
+            _("The passport must be valid until at least %(date)s.")
+            % {"date": needed.isoformat()},
+            code="passport_expiry",
+        )
+
+
+def _record(registration, action, *, by=None, from_status="", note=""):
+    RegistrationEvent.objects.create(
+        registration=registration,
+        by=by if by is not None and by.is_authenticated else None,
+        action=action,
+        from_status=from_status,
+        to_status=registration.status,
+        note=note,
+    )
+
+
+def _next_reference(delegation):
+    """`JWG11-MYS-007`: body and number, party, sequence in the delegation.
+
+    The caller holds the delegation's row lock, so two submissions cannot
+    draw the same number; the unique constraint is the last guard.
+    """
+    meeting = delegation.meeting
+    prefix = f"{meeting.body.acronym.replace('-', '')}{meeting.number}-"
+    prefix += f"{delegation.party.code}-"
+    last = (
+        Registration.objects.filter(reference__startswith=prefix)
+        .aggregate(last=Max("reference"))
+        .get("last")
+    )
+    match = re.search(r"(\d+)$", last or "")
+    sequence = int(match.group(1)) + 1 if match else 1
+    return f"{prefix}{sequence:03d}"
+
+
+def _lock_delegation(delegation_id):
+    return (
+        Delegation.objects.select_for_update()
+        .select_related("meeting__body", "party")
+        .get(pk=delegation_id)
+    )
+
+
+def _apply(instance, data, fields):
+    changed = set()
+    for field in fields:
+        if field in data and getattr(instance, field) != data[field]:
+            setattr(instance, field, data[field])
+            changed.add(field)
+    return changed
+
+
+def registration_submit(
+    *,
+    meeting: Meeting,
+    delegation: Delegation,
+    delegate_data: dict,
+    registration_data: dict,
+    sessions: list[Session],
+    submitted_by=None,
+    endorse: bool = False,
+    enforce_window: bool = True,
+    consent_privacy: bool = True,
+) -> Registration:
+    """Register a person for a meeting through a delegation, as pending.
+
+    Finds the delegate by email (case-insensitive) or creates them; refuses a
+    second active registration for the same person and meeting with
+    `DuplicateRegistration`. Sends the confirmation with the private link
+    after commit. A focal point's nomination (`endorse=True`) is endorsed.
+    """
+    if enforce_window and meeting.registration_state() != "open":
+        raise RegistrationError(
+            _("Registration for this meeting is not open."), code="closed"
+        )
+    if delegation.meeting_id != meeting.pk:
+        raise RegistrationError(_("Choose a delegation to this meeting."))
+    if not consent_privacy:
+        raise RegistrationError(_("The privacy notice must be accepted."))
+    try:
+        with transaction.atomic():
+            delegation = _lock_delegation(delegation.pk)
+            email = delegate_data["email"].strip()
+            delegate = Delegate.objects.filter(email__iexact=email).first()
+            if delegate is not None:
+                existing = Registration.objects.filter(
+                    delegate=delegate,
+                    meeting=meeting,
+                    status__in=Registration.ACTIVE_STATUSES,
+                ).first()
+                if existing is not None:
+                    raise DuplicateRegistration(existing)
+            else:
+                delegate = Delegate(email=email)
+            _apply(delegate, {**delegate_data, "email": email}, DELEGATE_FIELDS)
+            delegate.full_clean()
+            delegate.save()
+            registration = Registration(
+                meeting=meeting,
+                delegation=delegation,
+                delegate=delegate,
+                reference=_next_reference(delegation),
+                submitted_by=submitted_by,
+                consent_privacy_at=timezone.now(),
+            )
+            _apply(registration, registration_data, REGISTRATION_FIELDS)
+            _check_sessions(meeting, delegation, sessions)
+            _check_passport(meeting, delegate, registration.needs_visa_letter)
+            if endorse:
+                registration.endorsement = Registration.Endorsement.ENDORSED
+                registration.endorsed_by = submitted_by
+                registration.endorsed_at = timezone.now()
+            registration.save()
+            registration.sessions.set(sessions)
+            _record(registration, "submitted", by=submitted_by)
+            transaction.on_commit(
+                lambda: emails.send_registration_mail(registration, "submitted")
+            )
+    except IntegrityError as error:
+        # The database's own guard, when a concurrent submission won the race.
+        if "registration_one_active" in str(error) or "UNIQUE" in str(error):
+            raise DuplicateRegistration() from error
+        if "registration_one_head" in str(error):
+            raise RegistrationError(
+                _("This delegation already has a Head of Delegation."),
+                code="head_taken",
+            ) from error
+        raise
+    return registration
+
+
+def registration_update(
+    *,
+    registration: Registration,
+    delegate_data: dict,
+    registration_data: dict,
+    sessions: list[Session],
+    delegation: Delegation | None = None,
+    by=None,
+) -> Registration:
+    """Change a registration and its delegate's details.
+
+    Free while pending. After approval, a change to what the secretariat
+    judged (delegation, role, sessions, visa letter and passport) returns
+    the registration to pending, keeps the approved version beside it, and
+    tells the secretariat.
+    """
+    if registration.status in (Status.WITHDRAWN, Status.REJECTED):
+        raise RegistrationError(
+            _("A %(status)s registration can no longer be changed.")
+            % {"status": registration.get_status_display().lower()},
+            code="final",
+        )
+    try:
+        with transaction.atomic():
+            registration = (
+                Registration.objects.select_for_update()
+                .select_related("delegate", "delegation__party", "meeting__body")
+                .get(pk=registration.pk)
+            )
+            before = registration_snapshot(registration)
+            delegate = registration.delegate
+            meeting = registration.meeting
+            if delegation is not None and delegation.pk != registration.delegation_id:
+                if delegation.meeting_id != meeting.pk:
+                    raise RegistrationError(_("Choose a delegation to this meeting."))
+                registration.delegation = delegation
+            new_email = delegate_data.get("email", delegate.email).strip()
+            if (
+                new_email.lower() != delegate.email.lower()
+                and Delegate.objects.filter(email__iexact=new_email)
+                .exclude(pk=delegate.pk)
+                .exists()
+            ):
+                raise RegistrationError(
+                    _("Another delegate already uses this email address."),
+                    code="email_taken",
+                )
+            _apply(delegate, {**delegate_data, "email": new_email}, DELEGATE_FIELDS)
+            delegate.full_clean()
+            _apply(registration, registration_data, REGISTRATION_FIELDS)
+            _check_sessions(meeting, registration.delegation, sessions)
+            _check_passport(meeting, delegate, registration.needs_visa_letter)
+            delegate.save()
+            registration.save()
+            registration.sessions.set(sessions)
+            after = registration_snapshot(registration)
+            judged_changed = any(
+                before[key] != after[key] for key in JUDGED_SNAPSHOT_KEYS
+            )
+            if registration.status == Status.APPROVED and judged_changed:
+                registration.approved_snapshot = before
+                registration.status = Status.PENDING
+                registration.save(update_fields=["status", "approved_snapshot"])
+                _record(
+                    registration,
+                    "amended",
+                    by=by,
+                    from_status=Status.APPROVED,
+                    note=_changes_note(before, after),
+                )
+                _waitlist_promote(meeting, registration.delegation_id)
+                transaction.on_commit(
+                    lambda: emails.send_secretariat_mail(registration, "amended")
+                )
+            else:
+                _record(
+                    registration,
+                    "edited",
+                    by=by,
+                    from_status=registration.status,
+                    note=_changes_note(before, after),
+                )
+    except IntegrityError as error:
+        if "registration_one_head" in str(error):
+            raise RegistrationError(
+                _("This delegation already has a Head of Delegation."),
+                code="head_taken",
+            ) from error
+        raise
+    return registration
+
+
+JUDGED_SNAPSHOT_KEYS = (
+    "delegation",
+    "role",
+    "sessions",
+    "needs_visa_letter",
+    "passport_number",
+    "passport_expiry",
+    "passport_country",
+)
+
+
+def registration_snapshot(registration):
+    """What the secretariat judges, as plain JSON-ready values."""
+    delegate = registration.delegate
+    return {
+        "delegation": registration.delegation.party.name,
+        "role": registration.role,
+        "sessions": sorted(registration.sessions.values_list("title", flat=True)),
+        "needs_visa_letter": registration.needs_visa_letter,
+        "passport_number": delegate.passport_number,
+        "passport_expiry": (
+            delegate.passport_expiry.isoformat() if delegate.passport_expiry else ""
+        ),
+        "passport_country": delegate.passport_country,
+    }
+
+
+def _changes_note(before, after):
+    changed = [key for key in before if before[key] != after[key]]
+    # Passport values stay out of the event log; the field's name is enough.
+    return ", ".join(changed)
+
+
+def _fits(registration):
+    """Whether approving would keep the delegation's quota and every capacity."""
+    delegation = registration.delegation
+    if delegation.quota is not None:
+        approved = (
+            Registration.objects.filter(delegation=delegation, status=Status.APPROVED)
+            .exclude(pk=registration.pk)
+            .count()
+        )
+        if approved >= delegation.quota:
+            return False, _("the delegation's quota of %(quota)s is reached") % {
+                "quota": delegation.quota
+            }
+    full = (
+        Session.objects.filter(pk__in=registration.sessions.values("pk"))
+        .filter(capacity__isnull=False)
+        .annotate(
+            taken=Count(
+                "registrations",
+                filter=Q(registrations__status=Status.APPROVED)
+                & ~Q(registrations__pk=registration.pk),
+            )
+        )
+        .filter(taken__gte=F("capacity"))
+    )
+    full_titles = [s.title for s in full]
+    if full_titles:
+        return False, _("full: %(sessions)s") % {"sessions": ", ".join(full_titles)}
+    return True, ""
+
+
+def _lock_places(registration):
+    """Lock the delegation and the chosen sessions, always in the same order."""
+    _lock_delegation(registration.delegation_id)
+    list(
+        Session.objects.select_for_update()
+        .filter(pk__in=list(registration.sessions.values_list("pk", flat=True)))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def registration_decide(
+    *, registration: Registration, to_status: str, by, reason: str = ""
+) -> DecisionResult:
+    """The secretariat approves, waitlists, rejects or reopens a registration.
+
+    Approval past the delegation's quota or a session's capacity waitlists
+    instead (the result says so). A place freed by a rejection or a move to
+    the waitlist goes to the first waitlisted registration that now fits.
+    """
+    with transaction.atomic():
+        registration = (
+            Registration.objects.select_for_update()
+            .select_related("delegation__party", "meeting", "delegate")
+            .get(pk=registration.pk)
+        )
+        from_status = registration.status
+        if to_status not in ALLOWED_TRANSITIONS[from_status]:
+            raise RegistrationError(
+                _("A %(from)s registration cannot be made %(to)s.")
+                % {
+                    "from": Status(from_status).label.lower(),
+                    "to": Status(to_status).label.lower(),
+                },
+                code="transition",
+            )
+        if to_status == Status.REJECTED and not reason.strip():
+            raise RegistrationError(
+                _("Give a reason for the rejection; the delegate will read it."),
+                code="reason_required",
+            )
+        note = reason
+        if to_status == Status.APPROVED:
+            _lock_places(registration)
+            fits, why = _fits(registration)
+            if not fits:
+                to_status = Status.WAITLISTED
+                note = str(why)
+        registration.status = to_status
+        registration.decided_at = timezone.now()
+        registration.decided_by = by
+        registration.decision_reason = note
+        if to_status == Status.APPROVED:
+            registration.approved_snapshot = None
+        try:
+            with transaction.atomic():
+                registration.save()
+        except IntegrityError as error:
+            raise RegistrationError(
+                _(
+                    "This person already has another active registration for the "
+                    "meeting, or the delegation already has a Head of Delegation."
+                ),
+                code="conflict",
+            ) from error
+        _record(registration, to_status, by=by, from_status=from_status, note=note)
+        if from_status == Status.APPROVED:
+            _waitlist_promote(registration.meeting, registration.delegation_id)
+        if from_status != to_status:
+            transaction.on_commit(
+                lambda: emails.send_registration_mail(registration, to_status)
+            )
+    return DecisionResult(registration, requested=to_status, reason=note)
+
+
+def registration_withdraw(*, registration: Registration, by=None, reason="") -> None:
+    """The delegate (or their focal point) withdraws; the place goes onward."""
+    with transaction.atomic():
+        registration = (
+            Registration.objects.select_for_update()
+            .select_related("meeting", "delegate", "delegation__party")
+            .get(pk=registration.pk)
+        )
+        if registration.status == Status.WITHDRAWN:
+            return
+        from_status = registration.status
+        registration.status = Status.WITHDRAWN
+        registration.save(update_fields=["status", "updated_at"])
+        _record(registration, "withdrawn", by=by, from_status=from_status, note=reason)
+        if from_status == Status.APPROVED:
+            _waitlist_promote(registration.meeting, registration.delegation_id)
+        transaction.on_commit(
+            lambda: emails.send_registration_mail(registration, "withdrawn")
+        )
+
+
+def _waitlist_promote(meeting, delegation_id):
+    """Approve, oldest first, the waitlisted registrations that now fit.
+
+    A freed place may be a delegation's or a session's, so every waitlisted
+    registration of the meeting is considered; there are few.
+    """
+    waiting = (
+        Registration.objects.select_for_update()
+        .filter(meeting=meeting, status=Status.WAITLISTED)
+        .select_related("delegation__party", "delegate")
+        .order_by("created_at", "pk")
+    )
+    for candidate in waiting:
+        _lock_places(candidate)
+        fits, _why = _fits(candidate)
+        if not fits:
+            continue
+        candidate.status = Status.APPROVED
+        candidate.decided_at = timezone.now()
+        candidate.decision_reason = ""
+        candidate.save()
+        _record(
+            candidate,
+            "promoted",
+            from_status=Status.WAITLISTED,
+            note="a place became free",
+        )
+        transaction.on_commit(
+            lambda c=candidate: emails.send_registration_mail(c, Status.APPROVED)
+        )
+
+
+def registration_endorse(*, registration: Registration, by, endorse: bool) -> None:
+    """The focal point endorses or declines a registration of their delegation."""
+    with transaction.atomic():
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if not registration.is_active:
+            raise RegistrationError(
+                _("Only an active registration can be endorsed or declined."),
+                code="final",
+            )
+        registration.endorsement = (
+            Registration.Endorsement.ENDORSED
+            if endorse
+            else Registration.Endorsement.DECLINED
+        )
+        registration.endorsed_by = by
+        registration.endorsed_at = timezone.now()
+        registration.save(
+            update_fields=["endorsement", "endorsed_by", "endorsed_at", "updated_at"]
+        )
+        _record(
+            registration,
+            registration.endorsement,
+            by=by,
+            from_status=registration.status,
+        )
+
+
+def registration_set_head(*, registration: Registration, by) -> None:
+    """Make this registration the Head of Delegation; the former head becomes
+    Alternate Head."""
+    with transaction.atomic():
+        _lock_delegation(registration.delegation_id)
+        registration = Registration.objects.select_for_update().get(pk=registration.pk)
+        if registration.status not in (Status.PENDING, Status.APPROVED):
+            raise RegistrationError(
+                _("Only a pending or approved delegate can lead the delegation."),
+                code="final",
+            )
+        former = Registration.objects.filter(
+            delegation_id=registration.delegation_id,
+            role=Registration.Role.HEAD,
+        ).exclude(pk=registration.pk)
+        for head in former:
+            head.role = Registration.Role.ALTERNATE
+            head.save(update_fields=["role", "updated_at"])
+            _record(head, "head_replaced", by=by, from_status=head.status)
+        registration.role = Registration.Role.HEAD
+        registration.save(update_fields=["role", "updated_at"])
+        _record(registration, "head_set", by=by, from_status=registration.status)
+
+
+def registration_resend_link(*, meeting: Meeting, email: str) -> None:
+    """Mail the private link again, if the address has an active registration.
+
+    Says nothing either way to the caller, so the form cannot be used to
+    learn who registered.
+    """
+    registration = (
+        Registration.objects.filter(
+            meeting=meeting,
+            delegate__email__iexact=email.strip(),
+            status__in=Registration.ACTIVE_STATUSES,
+        )
+        .select_related("delegate", "meeting")
+        .first()
+    )
+    if registration is not None:
+        transaction.on_commit(
+            lambda: emails.send_registration_mail(registration, "link")
+        )
+
+
+def delegation_upload_letter(*, delegation: Delegation, upload, by) -> None:
+    """Store the nomination letter / note verbale under a generated name."""
+    with transaction.atomic():
+        delegation = _lock_delegation(delegation.pk)
+        old = delegation.nomination_letter.name if delegation.nomination_letter else ""
+        delegation.nomination_letter.save("letter.pdf", upload, save=False)
+        delegation.nomination_letter_uploaded_at = timezone.now()
+        delegation.save(
+            update_fields=["nomination_letter", "nomination_letter_uploaded_at"]
+        )
+        if old:
+            storage = delegation.nomination_letter.storage
+            transaction.on_commit(lambda: storage.delete(old))
