@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class DelegatesConfig(AppConfig):
     name = "delegates"
     verbose_name = _("Participants")
+
+    def ready(self):
+        from jwg_portal import db_rules
+
+        from . import rules
+
+        db_rules.register(*rules.RULES)
+        db_rules.connect()

@@ -286,12 +286,6 @@ def registration_update(
     the registration to pending, keeps the approved version beside it, and
     tells the secretariat.
     """
-    if registration.status in (Status.WITHDRAWN, Status.REJECTED):
-        raise RegistrationError(
-            _("A %(status)s registration can no longer be changed.")
-            % {"status": registration.get_status_display().lower()},
-            code="final",
-        )
     try:
         with transaction.atomic():
             registration = (
@@ -299,6 +293,12 @@ def registration_update(
                 .select_related("delegate", "delegation__party", "meeting__body")
                 .get(pk=registration.pk)
             )
+            if registration.status in (Status.WITHDRAWN, Status.REJECTED):
+                raise RegistrationError(
+                    _("A %(status)s registration can no longer be changed.")
+                    % {"status": registration.get_status_display().lower()},
+                    code="final",
+                )
             before = registration_snapshot(registration)
             delegate = registration.delegate
             meeting = registration.meeting
@@ -453,6 +453,7 @@ def registration_decide(
             .get(pk=registration.pk)
         )
         from_status = registration.status
+        requested = to_status
         if to_status not in ALLOWED_TRANSITIONS[from_status]:
             raise RegistrationError(
                 _("A %(from)s registration cannot be made %(to)s.")
@@ -498,7 +499,7 @@ def registration_decide(
             transaction.on_commit(
                 lambda: emails.send_registration_mail(registration, to_status)
             )
-    return DecisionResult(registration, requested=to_status, reason=note)
+    return DecisionResult(registration, requested=requested, reason=note)
 
 
 def registration_withdraw(*, registration: Registration, by=None, reason="") -> None:

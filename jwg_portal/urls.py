@@ -12,5 +12,6 @@ urlpatterns = [
     path("healthz", meeting_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("", include("delegates.urls")),
     path("", include("meetings.urls")),
 ]

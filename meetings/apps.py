@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class MeetingsConfig(AppConfig):
     name = "meetings"
     verbose_name = _("Programme")
+
+    def ready(self):
+        from jwg_portal import db_rules
+
+        from . import rules
+
+        db_rules.register(*rules.RULES)
+        db_rules.connect()

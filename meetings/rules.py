@@ -1,10 +1,11 @@
-from django.db import migrations
+"""Database rules of the programme that a CHECK constraint cannot state."""
 
-from jwg_portal.db_rules import RowRule, install
+from jwg_portal.db_rules import RowRule
 
 SESSION_WITHIN_MEETING = RowRule(
     name="session_within_meeting_dates",
     table="meetings_session",
+    tables=("meetings_meeting",),
     condition=(
         "NEW.starts_at >= (SELECT m.window_starts_at FROM meetings_meeting m "
         "WHERE m.id = NEW.meeting_id) "
@@ -17,6 +18,7 @@ SESSION_WITHIN_MEETING = RowRule(
 MEETING_KEEPS_ITS_SESSIONS = RowRule(
     name="meeting_dates_cover_sessions",
     table="meetings_meeting",
+    tables=("meetings_session",),
     condition=(
         "NOT EXISTS (SELECT 1 FROM meetings_session s WHERE s.meeting_id = NEW.id "
         "AND (s.starts_at < NEW.window_starts_at OR s.ends_at > NEW.window_ends_at))"
@@ -24,12 +26,4 @@ MEETING_KEEPS_ITS_SESSIONS = RowRule(
     message="the new dates would leave a session outside the meeting",
 )
 
-
-class Migration(migrations.Migration):
-    dependencies = [("meetings", "0001_initial")]
-
-    operations = [
-        migrations.RunPython(
-            *install(SESSION_WITHIN_MEETING, MEETING_KEEPS_ITS_SESSIONS)
-        ),
-    ]
+RULES = (SESSION_WITHIN_MEETING, MEETING_KEEPS_ITS_SESSIONS)
