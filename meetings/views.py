@@ -1,7 +1,11 @@
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+from . import selectors
+from .models import Meeting
 
 
 @require_safe
@@ -17,9 +21,22 @@ def healthz(request):
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
+@require_safe
 def meeting_list(request):
-    raise NotImplementedError
+    upcoming, past = selectors.meetings_public_split()
+    return render(
+        request, "meetings/meeting_list.html", {"upcoming": upcoming, "past": past}
+    )
 
 
+@require_safe
 def meeting_detail(request, slug):
-    raise NotImplementedError
+    try:
+        meeting = selectors.meeting_get_public(slug)
+    except Meeting.DoesNotExist:
+        raise Http404 from None
+    return render(
+        request,
+        "meetings/meeting_detail.html",
+        {"meeting": meeting, "programme": selectors.programme_by_day(meeting)},
+    )
