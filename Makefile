@@ -21,6 +21,7 @@ install: $(VENV)/.installed
 
 run: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
@@ -30,6 +31,7 @@ serve: install
 
 demo: install
 	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
 	$(PY) manage.py seed_demo --with-superuser --with-users
 
 # The browser tests drive Debian's Chromium and inject axe-core from npm.

@@ -11,3 +11,4 @@ STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405
     "django.contrib.staticfiles.storage.StaticFilesStorage"
 )
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+WHITENOISE_AUTOREFRESH = True  # no collectstatic before tests
