@@ -22,13 +22,24 @@ KIND_RANK = {kind: rank for rank, kind in enumerate(PartyKind.values)}
 
 
 class PartyQuerySet(models.QuerySet):
-    def in_asean_order(self):
+    def in_asean_order(self, on=None):
         """Member states alphabetically, then partners and organisations,
-        the ASEAN Secretariat and the host's organising committee."""
-        rank = models.Case(
-            *(models.When(kind=kind, then=r) for kind, r in KIND_RANK.items()),
-            output_field=models.IntegerField(),
-        )
+        the ASEAN Secretariat and the host's organising committee.
+
+        With a date, a state that had not yet joined ASEAN on that day is
+        ranked among the observers, as `Party.kind_on` has it.
+        """
+        whens = []
+        if on is not None:
+            whens.append(
+                models.When(
+                    kind=PartyKind.MEMBER_STATE,
+                    asean_member_since__gt=on,
+                    then=KIND_RANK[PartyKind.OBSERVER],
+                )
+            )
+        whens += [models.When(kind=kind, then=r) for kind, r in KIND_RANK.items()]
+        rank = models.Case(*whens, output_field=models.IntegerField())
         return self.annotate(kind_rank=rank).order_by("kind_rank", "name")
 
 
@@ -299,7 +310,9 @@ class Registration(models.Model):
     delegation = models.ForeignKey(
         Delegation,
         verbose_name=_("delegation"),
-        on_delete=models.PROTECT,
+        # A delegation with registrations cannot be deleted on its own, but
+        # deleting the whole meeting takes both.
+        on_delete=models.RESTRICT,
         related_name="registrations",
     )
     delegate = models.ForeignKey(

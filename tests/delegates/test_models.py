@@ -5,6 +5,7 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import DataError, IntegrityError, transaction
+from django.db.models import RestrictedError
 
 from delegates.models import Delegate, Party, Registration
 from meetings.models import PartyKind
@@ -202,3 +203,24 @@ def test_attendance_only_at_a_session_of_the_registrations_meeting():
     registration = RegistrationFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
         AttendanceFactory(registration=registration, session=SessionFactory())
+
+
+def test_asean_order_on_a_date_ranks_a_future_member_as_observer():
+    MemberStateFactory(code="THA", name="Thailand")
+    MemberStateFactory(code="VNM", name="Viet Nam")
+    MemberStateFactory(
+        code="TLS", name="Timor-Leste", asean_member_since=datetime.date(2025, 10, 26)
+    )
+    PartyFactory(code="USAID", name="USAID", kind=PartyKind.DIALOGUE_PARTNER)
+    in_2024 = Party.objects.in_asean_order(on=datetime.date(2024, 4, 29))
+    in_2026 = Party.objects.in_asean_order(on=datetime.date(2026, 1, 1))
+    assert [p.code for p in in_2024] == ["THA", "VNM", "TLS", "USAID"]
+    assert [p.code for p in in_2026] == ["THA", "TLS", "VNM", "USAID"]
+
+
+def test_deleting_a_meeting_takes_its_registrations_but_a_delegation_is_kept():
+    registration = RegistrationFactory()
+    with pytest.raises(RestrictedError), transaction.atomic():
+        registration.delegation.delete()
+    registration.meeting.delete()
+    assert not Registration.objects.exists()
