@@ -321,21 +321,24 @@ class Session(models.Model):
 
     def clean(self):
         super().clean()
-        if not (self.starts_at and self.ends_at and self.meeting_id):
+        # A session added together with a new meeting has no meeting_id yet,
+        # but its meeting, and so the dates to check, is already set.
+        try:
+            meeting = self.meeting
+        except Meeting.DoesNotExist:
+            return
+        if not (self.starts_at and self.ends_at):
             return
         if self.ends_at <= self.starts_at:
             raise ValidationError({"ends_at": _("A session must end after it starts.")})
-        start, end = self.meeting.local_window()
+        start, end = meeting.local_window()
         if self.starts_at < start or self.ends_at > end:
             raise ValidationError(
                 _(
                     "A session must lie within its meeting's dates "
                     "(%(first)s to %(last)s, local time)."
                 ),
-                params={
-                    "first": self.meeting.start_date,
-                    "last": self.meeting.end_date,
-                },
+                params={"first": meeting.start_date, "last": meeting.end_date},
             )
 
 

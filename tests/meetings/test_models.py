@@ -202,3 +202,17 @@ def test_registration_state_follows_the_window(now, state):
 
 def test_registration_state_without_a_window_is_none():
     assert MeetingFactory().registration_state() == "none"
+
+
+def test_session_clean_checks_the_dates_of_an_unsaved_meeting():
+    meeting = MeetingFactory.build(body=BodyFactory())
+    session = Session(
+        meeting=meeting,
+        body=meeting.body,
+        title="Early",
+        starts_at=at(28, 9),
+        ends_at=at(28, 10),
+    )
+    with pytest.raises(ValidationError) as excinfo:
+        session.clean()
+    assert "within its meeting" in str(excinfo.value)
