@@ -5,6 +5,9 @@ Energy and Mineral Resources' press release of 30 April 2024 (see DOMAIN.md).
 What the release does not give is marked as such: session dates and times are
 tentative, agenda items are generic, and every delegate is a fictional person
 with an address on a domain reserved for examples (RFC 2606).
+
+The 12th JWG is invented outright, to try online registration on: it is
+flagged as demo content, and its host, dates and registrations say so.
 """
 
 import datetime
@@ -150,6 +153,13 @@ OTHER_PARTIES = (
     (
         "IDNOC",
         "Organising Committee, Directorate General of Mineral and Coal, Indonesia",
+        PartyKind.HOST_COMMITTEE,
+    ),
+    # The invented host of the invented 12th JWG; the name says so because a
+    # party, unlike a meeting, has no demo flag.
+    (
+        "MYSOC",
+        "Organising Committee, Malaysia (demo)",
         PartyKind.HOST_COMMITTEE,
     ),
 )
@@ -548,3 +558,307 @@ DELEGATIONS = (
 
 # RFC 2606 reserves it for examples, so no mail reaches a real person.
 EMAIL_DOMAIN = "example.org"
+
+# The 12th JWG: an upcoming meeting whose registration is open whenever the
+# demo is loaded. Nothing about it has been announced, so everything but the
+# body and the ordinal is invented: the host is one member state chosen for
+# the demo, with no venue and no host organisation, and the dates are worked
+# out from the day the demo is loaded (see `loader.jwg12_schedule`).
+JWG12 = {
+    "slug": "jwg-12",
+    "title": (
+        "12th Joint Working Group Meeting on ASEAN Mineral Cooperation and Its "
+        "Associated Meetings (demo)"
+    ),
+    "body": "JWG",
+    "number": 12,
+    "host_country": "MYS",
+    "host_organisation": "",
+    "venue": "",
+    "city": "Kuala Lumpur",
+    "time_zone": "Asia/Kuala_Lumpur",
+    "description": (
+        "Demo content: this meeting is invented so that the portal's online "
+        "registration can be tried. It is not an announced meeting. Its host, "
+        "city and dates were chosen for the demonstration and move with the "
+        "day the demo is loaded, so that registration is always open; the "
+        "programme repeats the associated meetings of the 11th JWG with "
+        "tentative times and generic agendas. The delegates listed are "
+        "fictional people."
+    ),
+}
+
+# It starts on the first Monday at least this many days after the day the demo
+# is loaded, and runs Monday to Friday like the 11th JWG.
+JWG12_LEAD_DAYS = 60
+JWG12_LENGTH_DAYS = 5
+# Registration opened this many days before the demo was loaded (so it is open
+# now, with a few weeks of registrations behind it) and closes this many days
+# before the meeting's first day.
+REGISTRATION_OPENED_DAYS_AGO = 30
+REGISTRATION_CLOSES_DAYS_BEFORE = 14
+
+_JWG12_AGENDAS = {
+    # The 11th JWG's topics were that meeting's; the next one's are unknown.
+    2: (_OPENING, _AGENDA, ("Matters arising from the 11th JWG", ""), _OTHER, _NEXT),
+    3: (_OPENING, _AGENDA, ("Work of the Task Force", ""), _OTHER, _NEXT),
+}
+
+# The project's own parties by kind: member states, the Secretariat, CCOP (an
+# international organisation) and KIGAM (with the Dialogue Partners). An
+# observer or the host's committee cannot choose it, so the form shows a
+# session that is not open to everyone.
+PSC_OPEN_TO = tuple(
+    kind
+    for kind in PartyKind.values
+    if kind
+    in (
+        PartyKind.MEMBER_STATE,
+        PartyKind.DIALOGUE_PARTNER,
+        PartyKind.INTERNATIONAL_ORGANISATION,
+        PartyKind.ASEAN_SECRETARIAT,
+    )
+)
+
+# The 11th JWG's sessions in the same order, on the same day of the week and
+# at the same local times; `day` counts from the first day. The workshop has
+# a room of 40, so that the form shows a session with a limit.
+JWG12_SESSIONS = tuple(
+    {
+        "order": row["order"],
+        "body": row["body"],
+        "title": row["title"],
+        "day": (row["date"] - JWG11["start_date"]).days,
+        "starts": row["starts"],
+        "ends": row["ends"],
+        "agenda": _JWG12_AGENDAS.get(row["order"], row["agenda"]),
+        "capacity": 40 if row["body"] == "ASEAN-IGF-ASM" else None,
+        "open_to": PSC_OPEN_TO if row["body"] == "PSC-CCOP-KIGAM" else PartyKind.values,
+    }
+    for row in SESSIONS
+)
+
+# Delegations besides the member states, which are those of the meeting's
+# first day (Timor-Leste among them since 26 October 2025), each with a quota
+# of 6. USAID, at the 11th JWG, is left out: the agency stopped operating in
+# 2025 and its remaining programmes passed to the US Department of State, so
+# a USAID delegation at a later meeting would be wrong, not just invented.
+AMS_QUOTA = 6
+JWG12_OTHER_DELEGATIONS = (
+    ("ASEC", 3),
+    ("IGF", 3),
+    ("ESCAP", 3),
+    ("CCOP", 3),
+    ("KIGAM", 3),
+    ("MYSOC", None),
+)
+
+# Registrations in every status, by party; the references number them in this
+# order within each party. A delegate is either `returning` (party and place
+# in that party's 11th JWG delegation, 1 for its head) or a new fictional
+# `person`: (honorific, given name, family name, position, agency,
+# nationality). `submitted` and `decided` are days after registration opened.
+# `by_focal_point`: the focal point submitted it (and so endorsed it);
+# `endorsement` is the focal point's say, given the next day otherwise.
+JWG12_REGISTRATIONS = (
+    {
+        "party": "MYS",
+        "returning": ("MYS", 1),
+        "role": "head",
+        "status": "approved",
+        "sessions": ALL_SESSIONS,
+        "submitted": 2,
+        "by_focal_point": True,
+        "endorsement": "endorsed",
+        "decided": 4,
+        "reason": "",
+        "publish": True,
+    },
+    {
+        "party": "MYS",
+        "person": (
+            "Ms",
+            "Nurul Huda",
+            "Ismail",
+            "Geologist",
+            "Department of Mineral and Geoscience Malaysia",
+            "MYS",
+        ),
+        "role": "delegate",
+        "status": "pending",
+        "sessions": ALL_SESSIONS,
+        "submitted": 9,
+        "by_focal_point": False,
+        "endorsement": "endorsed",
+        "decided": None,
+        "reason": "",
+        "publish": True,
+    },
+    {
+        "party": "MYS",
+        "person": (
+            "Mr",
+            "Kah Leong",
+            "Wong",
+            "Assistant Director",
+            "Department of Mineral and Geoscience Malaysia",
+            "MYS",
+        ),
+        "role": "delegate",
+        "status": "pending",
+        "sessions": (2, 3, 4, 5, 6, 7),
+        "submitted": 15,
+        "by_focal_point": False,
+        "endorsement": "awaiting",
+        "decided": None,
+        "reason": "",
+        "publish": False,
+    },
+    {
+        "party": "IDN",
+        "returning": ("IDN", 1),
+        "role": "head",
+        "status": "approved",
+        "sessions": ALL_SESSIONS,
+        "submitted": 3,
+        "by_focal_point": True,
+        "endorsement": "endorsed",
+        "decided": 6,
+        "reason": "",
+        "publish": True,
+    },
+    {
+        "party": "IDN",
+        "person": (
+            "Mr",
+            "Bayu",
+            "Nugroho",
+            "Geologist",
+            "Geological Agency, Ministry of Energy and Mineral Resources",
+            "IDN",
+        ),
+        "role": "delegate",
+        "status": "waitlisted",
+        "sessions": (1, 2, 7),
+        "submitted": 8,
+        "by_focal_point": False,
+        "endorsement": "endorsed",
+        "decided": 11,
+        "reason": (
+            "On the waiting list until the host confirms the number of seats at "
+            "the workshop."
+        ),
+        "publish": True,
+    },
+    {
+        "party": "PHL",
+        "person": (
+            "Ms",
+            "Angelica",
+            "Soriano",
+            "Senior Geologist",
+            "Mines and Geosciences Bureau, Department of Environment and Natural "
+            "Resources",
+            "PHL",
+        ),
+        "role": "delegate",
+        "status": "rejected",
+        "sessions": ALL_SESSIONS,
+        "submitted": 6,
+        "by_focal_point": False,
+        "endorsement": "declined",
+        "decided": 10,
+        "reason": (
+            "The Philippines' focal point did not nominate this participant. The "
+            "focal point may nominate another delegate in this place."
+        ),
+        "publish": True,
+    },
+    {
+        "party": "THA",
+        "person": (
+            "Mr",
+            "Nattapong",
+            "Chaiwong",
+            "Mining Engineer",
+            "Department of Primary Industries and Mines, Ministry of Industry",
+            "THA",
+        ),
+        "role": "delegate",
+        "status": "withdrawn",
+        "sessions": ALL_SESSIONS,
+        "submitted": 4,
+        "by_focal_point": False,
+        "endorsement": "endorsed",
+        # Approved on this day, then withdrawn by the delegate.
+        "decided": 7,
+        "reason": "",
+        "publish": True,
+    },
+    {
+        "party": "TLS",
+        "person": (
+            "Mr",
+            "Agostinho",
+            "Ximenes",
+            "Director",
+            "Ministry of Petroleum and Mineral Resources",
+            "TLS",
+        ),
+        "role": "head",
+        "status": "pending",
+        "sessions": ALL_SESSIONS,
+        "submitted": 12,
+        "by_focal_point": True,
+        "endorsement": "endorsed",
+        "decided": None,
+        "reason": "",
+        "publish": True,
+    },
+    {
+        "party": "ASEC",
+        "returning": ("ASEC", 1),
+        "role": "head",
+        "status": "approved",
+        "sessions": ALL_SESSIONS,
+        "submitted": 1,
+        "by_focal_point": False,
+        "endorsement": "awaiting",
+        "decided": 2,
+        "reason": "",
+        "publish": True,
+    },
+    {
+        "party": "IGF",
+        "person": (
+            "Dr",
+            "Helena",
+            "Marques",
+            "Programme Officer",
+            "IGF Secretariat",
+            "",
+        ),
+        "role": "resource_person",
+        "status": "approved",
+        "sessions": (1, 2),
+        "submitted": 5,
+        "by_focal_point": False,
+        "endorsement": "awaiting",
+        "decided": 8,
+        "reason": "",
+        "publish": True,
+    },
+    {
+        "party": "KIGAM",
+        "returning": ("KIGAM", 1),
+        "role": "head",
+        "status": "pending",
+        "sessions": (2, 8),
+        "submitted": 14,
+        "by_focal_point": False,
+        "endorsement": "awaiting",
+        "decided": None,
+        "reason": "",
+        "publish": True,
+    },
+)

@@ -1,16 +1,20 @@
-"""`seed_demo` loads the 11th JWG as the press release tells it, and no more."""
+"""`seed_demo` loads the 11th JWG as the press release tells it, and no more;
+and an invented 12th JWG, dated from today, whose registration is open."""
 
 import datetime
 import hashlib
 import io
 import re
+import zoneinfo
 
 import pytest
+import time_machine
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from delegates import services
 from delegates.models import Attendance, Delegate, Delegation, Party, Registration
 from meetings.models import AgendaItem, Body, Meeting, PartyKind, Session
 
@@ -43,14 +47,37 @@ AMS_IN_ASEAN_ORDER = (
 AMS = set(AMS_IN_ASEAN_ORDER)
 PARTNERS = {"IGF", "ESCAP", "CCOP", "KIGAM", "USAID"}
 RESERVED_DOMAINS = {"example.org", "example.com", "example.net"}
-REFERENCE = re.compile(r"^JWG11-([A-Z][A-Z0-9]{1,14})-(\d{3})$")
+REFERENCE = re.compile(r"^JWG1[12]-([A-Z][A-Z0-9]{1,14})-(\d{3})$")
 DEMO_APPS = ("meetings", "delegates", "auth")
+KUALA_LUMPUR = zoneinfo.ZoneInfo("Asia/Kuala_Lumpur")
+# A Wednesday: 60 days on is a Sunday, so the 12th JWG starts the day after.
+NOW = datetime.datetime(2026, 3, 4, 2, 0, tzinfo=datetime.UTC)
+TODAY = NOW.date()
+JWG12_START = datetime.date(2026, 5, 4)
+AMS_2026 = (*AMS_IN_ASEAN_ORDER[:9], "TLS", "VNM")
+FOCAL_POINT_LINE = re.compile(r"^\s+(fp-[a-z]{3})\s+(.+?)\s+(\S+)$", re.MULTILINE)
 
 
-def seed(*args):
+def seed(*args, stderr=None):
     out = io.StringIO()
-    call_command("seed_demo", *args, stdout=out)
+    call_command("seed_demo", *args, stdout=out, stderr=stderr or io.StringIO())
     return out.getvalue()
+
+
+@pytest.fixture
+def frozen():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def jwg12(frozen):
+    seed()
+    return Meeting.objects.select_related("body").get(slug="jwg-12")
+
+
+def focal_point_passwords(output):
+    return {m.group(1): m.group(3) for m in FOCAL_POINT_LINE.finditer(output)}
 
 
 @pytest.fixture
@@ -193,6 +220,7 @@ def test_list_of_participants_order_puts_partners_then_asec_then_host(jwg11):
         "ESCAP",
         "ASEC",
         "IDNOC",
+        "MYSOC",
     ]
 
 
@@ -202,7 +230,7 @@ def test_timor_leste_is_an_observer_in_2024_and_a_member_state_in_2026(jwg11):
     assert timor_leste.asean_member_since == datetime.date(2025, 10, 26)
     assert timor_leste.kind_on(FIRST_DAY) == PartyKind.OBSERVER
     assert timor_leste.kind_on(datetime.date(2026, 1, 1)) == PartyKind.MEMBER_STATE
-    assert not Delegation.objects.filter(party=timor_leste).exists()
+    assert not Delegation.objects.filter(meeting=jwg11, party=timor_leste).exists()
 
 
 def test_every_member_state_but_viet_nam_was_present(jwg11):
@@ -327,8 +355,9 @@ def test_every_seeded_row_passes_model_validation(jwg11):
             obj.full_clean()
 
 
-def test_a_first_run_creates_every_row_and_updates_none(db):
-    output = seed()
+@pytest.mark.parametrize("flags", [(), ("--with-users",)])
+def test_a_first_run_creates_every_row_and_updates_none(db, flags):
+    output = seed(*flags)
     total = sum(
         model.objects.count()
         for model in (
@@ -375,7 +404,8 @@ def test_a_second_run_puts_back_edited_and_deleted_rows(jwg11):
 
 def test_summary_line_counts_what_it_loaded(jwg11):
     output = seed()
-    assert "sessions 8," in output
+    assert f"sessions {Session.objects.count()}," in output
+    assert f"delegates {Delegate.objects.count()}," in output
     assert f"attendance {Attendance.objects.count()};" in output
     assert f"registrations {Registration.objects.count()}," in output
 
@@ -421,7 +451,389 @@ def test_a_weak_password_is_refused_and_nothing_is_loaded(db):
     assert not Meeting.objects.exists()
 
 
-def test_password_without_the_superuser_flag_is_refused(db):
+def test_password_without_a_user_flag_is_refused(db):
     with pytest.raises(CommandError):
         seed("--password", "kuta-bali-demo-2024")
     assert not get_user_model().objects.exists()
+
+
+# The 12th JWG: invented, upcoming, registration open
+
+
+def test_jwg12_is_published_demo_content_that_says_it_is_invented(jwg12):
+    assert jwg12.title == (
+        "12th Joint Working Group Meeting on ASEAN Mineral Cooperation and Its "
+        "Associated Meetings (demo)"
+    )
+    assert (jwg12.body.acronym, jwg12.number) == ("JWG", 12)
+    assert jwg12.is_demo
+    assert jwg12.status == Meeting.Status.PUBLISHED
+    assert Meeting.objects.published().filter(pk=jwg12.pk).exists()
+    assert "invented" in jwg12.description
+    assert "not an announced meeting" in jwg12.description
+    assert "fictional" in jwg12.description
+    # A host is needed, but nothing more is claimed for it.
+    assert (jwg12.host_country, jwg12.city) == ("MYS", "Kuala Lumpur")
+    assert jwg12.venue == jwg12.host_organisation == ""
+    assert jwg12.time_zone == "Asia/Kuala_Lumpur"
+
+
+@pytest.mark.parametrize("offset", range(7))
+def test_jwg12_starts_on_the_first_monday_at_least_60_days_ahead(db, offset):
+    today = datetime.date(2026, 3, 2) + datetime.timedelta(days=offset)
+    with time_machine.travel(
+        datetime.datetime.combine(today, datetime.time(12), tzinfo=datetime.UTC),
+        tick=False,
+    ):
+        seed()
+    meeting = Meeting.objects.get(slug="jwg-12")
+    assert meeting.start_date.weekday() == 0
+    assert 60 <= (meeting.start_date - today).days < 67
+    assert meeting.end_date == meeting.start_date + datetime.timedelta(days=4)
+
+
+def test_registration_opened_a_month_ago_and_closes_two_weeks_before(jwg12):
+    assert jwg12.start_date == JWG12_START
+    assert jwg12.registration_state() == "open"
+    assert jwg12.registration_opens_at == datetime.datetime(
+        2026, 2, 2, tzinfo=KUALA_LUMPUR
+    )
+    assert jwg12.registration_closes_at == datetime.datetime(
+        2026, 4, 20, tzinfo=KUALA_LUMPUR
+    )
+    assert jwg12.registration_state(now=jwg12.registration_closes_at) == "closed"
+
+
+def test_jwg12_sessions_repeat_the_11th_in_order_within_its_dates(jwg12):
+    jwg11 = Meeting.objects.get(slug="jwg-11")
+    by_order = list(jwg12.sessions.select_related("body").order_by("order"))
+    by_time = list(jwg12.sessions.select_related("body").order_by("starts_at"))
+    assert by_time == by_order
+    assert [(s.order, s.body.acronym, s.title) for s in by_order] == list(
+        jwg11.sessions.order_by("order").values_list("order", "body__acronym", "title")
+    )
+    for session in by_order:
+        starts, ends = session.local_starts_at(), session.local_ends_at()
+        assert jwg12.start_date <= starts.date() == ends.date() <= jwg12.end_date
+        assert session.times_tentative
+        assert session.agenda_items.exists()
+    assert {s.local_starts_at().date() for s in by_order} == set(jwg12.days())
+
+
+def test_jwg12_invents_no_topics_for_the_jwg(jwg12):
+    titles = " | ".join(
+        AgendaItem.objects.filter(session__meeting=jwg12).values_list(
+            "title", flat=True
+        )
+    )
+    assert "AMCAP-IV" not in titles
+    assert "Matters arising from the 11th JWG" in titles
+
+
+def test_the_psc_is_not_open_to_observers_or_the_host_committee(jwg12):
+    psc = jwg12.sessions.get(body__acronym="PSC-CCOP-KIGAM")
+    assert sorted(psc.open_to) == sorted(
+        [
+            PartyKind.MEMBER_STATE,
+            PartyKind.DIALOGUE_PARTNER,
+            PartyKind.INTERNATIONAL_ORGANISATION,
+            PartyKind.ASEAN_SECRETARIAT,
+        ]
+    )
+    parties = {p.code: p for p in Party.objects.all()}
+    for code in ("TLS", "ASEC", "CCOP", "KIGAM"):
+        assert psc in services.sessions_open_to(jwg12, parties[code]), code
+    assert psc not in services.sessions_open_to(jwg12, parties["MYSOC"])
+    others = jwg12.sessions.exclude(pk=psc.pk)
+    assert all(sorted(s.open_to) == sorted(PartyKind.values) for s in others)
+
+
+def test_the_workshop_alone_has_a_capacity(jwg12):
+    capacities = dict(jwg12.sessions.values_list("body__acronym", "capacity"))
+    assert capacities.pop("ASEAN-IGF-ASM") == 40
+    assert set(capacities.values()) == {None}
+
+
+def test_eleven_member_states_including_timor_leste_and_the_partners(jwg12):
+    delegations = {
+        d.party.code: d
+        for d in Delegation.objects.filter(meeting=jwg12).select_related("party")
+    }
+    members = [c for c, d in delegations.items() if d.kind() == PartyKind.MEMBER_STATE]
+    assert sorted(members) == sorted(AMS_2026)
+    assert delegations["TLS"].kind() == PartyKind.MEMBER_STATE
+    assert {c: d.quota for c, d in delegations.items() if c in AMS} == dict.fromkeys(
+        AMS, 6
+    )
+    assert set(delegations) - set(AMS_2026) == {
+        "ASEC",
+        "IGF",
+        "ESCAP",
+        "CCOP",
+        "KIGAM",
+        "MYSOC",
+    }
+    assert {delegations[c].quota for c in ("ASEC", "IGF", "ESCAP", "CCOP")} == {3}
+    assert delegations["KIGAM"].quota == 3
+    assert delegations["MYSOC"].quota is None
+    assert delegations["MYSOC"].kind() == PartyKind.HOST_COMMITTEE
+
+
+def test_registrations_in_every_status_with_reasons_where_due(jwg12):
+    registrations = list(Registration.objects.filter(meeting=jwg12))
+    by_status = {}
+    for registration in registrations:
+        by_status.setdefault(registration.status, []).append(registration)
+    assert set(by_status) == set(Registration.Status.values)
+    for status in (Registration.Status.REJECTED, Registration.Status.WAITLISTED):
+        assert all(r.decision_reason for r in by_status[status])
+    for status in Registration.Status.values:
+        decided = status != Registration.Status.PENDING
+        assert all((r.decided_at is not None) == decided for r in by_status[status])
+    endorsements = {r.endorsement for r in registrations}
+    assert endorsements == set(Registration.Endorsement.values)
+
+
+def test_jwg12_registrations_were_made_while_registration_was_open(jwg12):
+    for registration in Registration.objects.filter(meeting=jwg12):
+        submitted = registration.created_at
+        assert registration.consent_privacy_at == submitted
+        assert jwg12.registration_opens_at < submitted < NOW
+        if registration.decided_at:
+            assert submitted < registration.decided_at < NOW
+        if registration.endorsed_at:
+            assert submitted <= registration.endorsed_at < NOW
+
+
+def test_jwg12_registrations_keep_the_rules_of_the_form(jwg12):
+    registrations = Registration.objects.filter(meeting=jwg12).select_related(
+        "delegation__party"
+    )
+    for registration in registrations:
+        assert REFERENCE.match(registration.reference)
+        assert registration.reference.startswith("JWG12-")
+        chosen = set(registration.sessions.all())
+        assert chosen
+        allowed = services.sessions_open_to(jwg12, registration.delegation.party)
+        assert chosen <= set(allowed)
+        if registration.status == Registration.Status.APPROVED:
+            assert services._fits(registration) == (True, "")
+
+
+def test_the_returning_head_is_the_same_delegate_as_at_the_11th(jwg12):
+    head = Registration.objects.get(reference="JWG12-MYS-001")
+    assert head.role == Registration.Role.HEAD
+    assert head.delegate.registrations.filter(meeting__slug="jwg-11").exists()
+
+
+def test_without_users_there_are_no_focal_points_and_no_one_endorsed_by_name(jwg12):
+    assert not get_user_model().objects.exists()
+    assert not Delegation.focal_points.through.objects.exists()
+    assert not Registration.objects.filter(endorsed_by__isnull=False).exists()
+
+
+def test_with_users_one_focal_point_per_member_state_of_both_meetings(frozen):
+    output = seed("--with-users")
+    passwords = focal_point_passwords(output)
+    assert sorted(passwords) == sorted(f"fp-{c.lower()}" for c in AMS_2026)
+    users = {u.username: u for u in get_user_model().objects.all()}
+    assert set(users) == set(passwords)
+    for username, password in passwords.items():
+        user = users[username]
+        code = username.removeprefix("fp-").upper()
+        assert user.check_password(password)
+        assert len(password) >= 20
+        assert user.email == f"{username}@example.org"
+        assert user.is_active and not user.is_staff and not user.is_superuser
+        meetings = set(
+            user.focal_point_delegations.filter(party__code=code).values_list(
+                "meeting__slug", flat=True
+            )
+        )
+        # Timor-Leste was not at the 11th JWG.
+        assert meetings == ({"jwg-12"} if code == "TLS" else {"jwg-11", "jwg-12"})
+        assert not user.focal_point_delegations.exclude(party__code=code).exists()
+    assert re.search(r"^\s+fp-mys\s+Malaysia\s+\S+$", output, re.MULTILINE)
+    # In ASEAN order, as the parties are listed everywhere else.
+    assert list(passwords) == [f"fp-{c.lower()}" for c in AMS_2026]
+
+
+def test_with_users_the_focal_point_is_named_on_its_endorsements(frozen):
+    seed("--with-users")
+    head = Registration.objects.get(reference="JWG12-MYS-001")
+    assert head.submitted_by.username == head.endorsed_by.username == "fp-mys"
+    declined = Registration.objects.get(reference="JWG12-PHL-001")
+    assert declined.endorsement == Registration.Endorsement.DECLINED
+    assert declined.endorsed_by.username == "fp-phl"
+    assert declined.status == Registration.Status.REJECTED
+    awaiting = Registration.objects.filter(
+        meeting__slug="jwg-12", endorsement=Registration.Endorsement.AWAITING
+    )
+    assert awaiting.exists()
+    assert not awaiting.filter(endorsed_by__isnull=False).exists()
+
+
+def test_focal_points_added_later_are_named_on_the_demo_endorsements(frozen):
+    seed()
+    output = seed("--with-users")
+    assert Registration.objects.get(reference="JWG12-MYS-001").endorsed_by
+    assert Registration.objects.get(reference="JWG12-PHL-001").endorsed_by
+    assert ", 0 created," not in output
+    assert re.search(r"; 0 created, [1-9]\d* updated\.", output)
+
+
+def test_with_users_again_resets_the_passwords_and_duplicates_nothing(frozen):
+    first = focal_point_passwords(seed("--with-users"))
+    before = snapshot()
+    output = seed("--with-users")
+    second = focal_point_passwords(output)
+    assert set(first) == set(second)
+    after = snapshot()
+    assert after["auth.User"][0] == before["auth.User"][0] == len(AMS_2026)
+    del before["auth.User"], after["auth.User"]
+    assert after == before
+    assert "0 created, 0 updated." in output
+    user = get_user_model().objects.get(username="fp-lao")
+    assert first["fp-lao"] != second["fp-lao"]
+    assert user.check_password(second["fp-lao"])
+    assert not user.check_password(first["fp-lao"])
+
+
+def test_the_given_password_goes_to_every_demo_user(frozen):
+    output = seed("--with-superuser", "--with-users", "--password", "kl-demo-2026!")
+    assert set(focal_point_passwords(output).values()) == {"kl-demo-2026!"}
+    users = get_user_model().objects.all()
+    assert len(users) == len(AMS_2026) + 1
+    assert all(user.check_password("kl-demo-2026!") for user in users)
+
+
+def test_a_second_run_the_same_day_changes_nothing(jwg12, frozen):
+    before = snapshot()
+    frozen.move_to(NOW + datetime.timedelta(hours=20))
+    output = seed()
+    assert snapshot() == before
+    assert "0 created, 0 updated." in output
+
+
+def test_ten_days_later_the_12th_jwg_moves_and_nothing_is_duplicated(jwg12, frozen):
+    jwg11_rows = (
+        list(Meeting.objects.filter(slug="jwg-11").values()),
+        list(Session.objects.filter(meeting__slug="jwg-11").values()),
+        list(Registration.objects.filter(meeting__slug="jwg-11").values()),
+        list(Attendance.objects.values()),
+    )
+    before = snapshot()
+    session_ids = dict(jwg12.sessions.values_list("order", "pk"))
+    frozen.move_to(NOW + datetime.timedelta(days=10))
+    output = seed()
+    jwg12.refresh_from_db()
+    assert jwg12.start_date == JWG12_START + datetime.timedelta(days=14)
+    assert jwg12.registration_state() == "open"
+    assert jwg12.registration_opens_at == datetime.datetime(
+        2026, 2, 12, tzinfo=KUALA_LUMPUR
+    )
+    for session in jwg12.sessions.all():
+        assert session.pk == session_ids[session.order]
+        assert jwg12.start_date <= session.local_starts_at().date() <= jwg12.end_date
+    assert jwg11_rows == (
+        list(Meeting.objects.filter(slug="jwg-11").values()),
+        list(Session.objects.filter(meeting__slug="jwg-11").values()),
+        list(Registration.objects.filter(meeting__slug="jwg-11").values()),
+        list(Attendance.objects.values()),
+    )
+    after = snapshot()
+    assert {label: rows for label, (rows, _digest) in after.items()} == {
+        label: rows for label, (rows, _digest) in before.items()
+    }
+    # The meeting and its eight sessions; the registrations stay as they were.
+    assert "0 created, 9 updated." in output
+    assert seed().endswith("0 created, 0 updated.\n")
+
+
+def test_a_session_added_to_the_demo_meeting_moves_with_it(jwg12, frozen):
+    body = Body.objects.get(acronym="WGMID")
+    last_day = datetime.datetime.combine(
+        jwg12.end_date, datetime.time(18), tzinfo=KUALA_LUMPUR
+    )
+    added = Session.objects.create(
+        meeting=jwg12,
+        body=body,
+        title="Side event",
+        order=9,
+        starts_at=last_day,
+        ends_at=last_day + datetime.timedelta(hours=2),
+    )
+    frozen.move_to(NOW + datetime.timedelta(days=10))
+    seed()
+    added.refresh_from_db()
+    assert added.local_starts_at() == last_day + datetime.timedelta(days=14)
+
+
+def test_visitors_decisions_on_demo_registrations_are_kept(jwg12, frozen):
+    pending = Registration.objects.get(reference="JWG12-MYS-002")
+    services.registration_decide(
+        registration=pending, to_status=Registration.Status.APPROVED, by=None
+    )
+    Registration.objects.get(reference="JWG12-IGF-001").delete()
+    seed()
+    assert (
+        Registration.objects.get(reference="JWG12-MYS-002").status
+        == Registration.Status.APPROVED
+    )
+    restored = Registration.objects.get(reference="JWG12-IGF-001")
+    assert restored.status == Registration.Status.APPROVED
+    assert restored.sessions.count() == 2
+
+
+def test_a_deleted_demo_registration_that_would_break_a_rule_stays_out(jwg12, frozen):
+    Registration.objects.get(reference="JWG12-TLS-001").delete()
+    delegation = Delegation.objects.get(meeting=jwg12, party__code="TLS")
+    newcomer = services.registration_submit(
+        meeting=jwg12,
+        delegation=delegation,
+        delegate_data={"family_name": "Guterres", "email": "guterres@example.org"},
+        registration_data={"role": Registration.Role.HEAD},
+        sessions=list(jwg12.sessions.all()),
+    )
+    assert newcomer.reference == "JWG12-TLS-001"
+    Registration.objects.filter(pk=newcomer.pk).update(reference="JWG12-TLS-002")
+    stderr = io.StringIO()
+    seed(stderr=stderr)
+    assert not Registration.objects.filter(reference="JWG12-TLS-001").exists()
+    assert "JWG12-TLS-001 was not put back" in stderr.getvalue()
+    assert "Head of Delegation" in stderr.getvalue()
+
+
+def test_a_12th_jwg_made_real_is_left_alone(jwg12, frozen):
+    Meeting.objects.filter(pk=jwg12.pk).update(is_demo=False, city="Putrajaya")
+    before = snapshot()
+    frozen.move_to(NOW + datetime.timedelta(days=10))
+    stderr = io.StringIO()
+    seed("--with-users", stderr=stderr)
+    jwg12.refresh_from_db()
+    assert (jwg12.start_date, jwg12.city) == (JWG12_START, "Putrajaya")
+    assert "jwg-12 is no longer demo content" in stderr.getvalue()
+    assert not Delegation.objects.filter(
+        meeting=jwg12, focal_points__isnull=False
+    ).exists()
+    for label in ("meetings.Meeting", "meetings.Session", "delegates.Registration"):
+        assert snapshot()[label] == before[label]
+
+
+def test_a_visitor_holding_a_demo_reference_is_not_credited_to_the_focal_point(
+    jwg12, frozen
+):
+    Registration.objects.get(reference="JWG12-TLS-001").delete()
+    newcomer = services.registration_submit(
+        meeting=jwg12,
+        delegation=Delegation.objects.get(meeting=jwg12, party__code="TLS"),
+        delegate_data={"family_name": "Guterres", "email": "guterres@example.org"},
+        registration_data={"role": Registration.Role.DELEGATE},
+        sessions=list(jwg12.sessions.all()),
+    )
+    assert newcomer.reference == "JWG12-TLS-001"
+    seed("--with-users")
+    newcomer.refresh_from_db()
+    assert newcomer.submitted_by is None
+    assert newcomer.endorsed_by is None
+    assert newcomer.delegate.email == "guterres@example.org"
