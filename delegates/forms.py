@@ -12,6 +12,7 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -49,8 +50,24 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
+# The largest id a database column holds; SQLite's driver raises on a
+# larger integer instead of matching nothing.
+MAX_ID = 2**63 - 1
+
+
 class SessionChoiceField(forms.ModelMultipleChoiceField):
     """Sessions labelled with their local day and time."""
+
+    def clean(self, value):
+        for pk in value or ():
+            digits = str(pk).strip().lstrip("+-")
+            if digits.isdecimal() and (len(digits) > 19 or int(digits) > MAX_ID):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super().clean(value)
 
     def label_from_instance(self, session):
         starts = session.local_starts_at()
@@ -63,6 +80,17 @@ class SessionChoiceField(forms.ModelMultipleChoiceField):
         )
         if session.times_tentative:
             label += " " + str(_("(time to be confirmed)"))
+        if set(session.open_to) != set(PartyKind.values):
+            # Without script the list cannot follow the chosen delegation, so
+            # a restricted session says who may attend it.
+            label += " " + str(
+                _("(open to: %(kinds)s)")
+                % {
+                    "kinds": ", ".join(
+                        str(PartyKind(kind).label) for kind in session.open_to
+                    )
+                }
+            )
         return label
 
 
@@ -84,6 +112,7 @@ class RegistrationForm(forms.Form):
             "processes these data to organise the meeting."
         ),
         required=True,
+        error_messages={"required": _("To register, accept the privacy notice.")},
     )
 
     def __init__(self, *args, meeting, delegations=None, registration=None, **kwargs):
@@ -102,13 +131,16 @@ class RegistrationForm(forms.Form):
             label=_("Delegation"),
             help_text=_("The party you represent at this meeting."),
         )
+        self.fields["delegation"].label_from_instance = lambda d: d.party.name
         self.fields["role"] = _model_field(Registration, "role")
         for name in DELEGATE_FIELDS:
             self.fields[name] = _model_field(Delegate, name)
         for name in ("nationality", "passport_country"):
             self.fields[name] = forms.ChoiceField(
-                label=Delegate._meta.get_field(name).verbose_name.replace(
-                    " (ISO alpha-3)", ""
+                label=capfirst(
+                    Delegate._meta.get_field(name).verbose_name.replace(
+                        " (ISO alpha-3)", ""
+                    )
                 ),
                 choices=country_choices(),
                 required=False,
@@ -305,6 +337,7 @@ class WithdrawForm(forms.Form):
     confirm = forms.BooleanField(
         label=_("Yes, withdraw my registration. This cannot be undone."),
         required=True,
+        error_messages={"required": _("Tick the box to confirm the withdrawal.")},
     )
     reason = forms.CharField(
         label=_("Reason (optional)"), max_length=500, required=False

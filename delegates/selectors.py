@@ -1,0 +1,66 @@
+"""Reads for the delegates' pages, with what a private link allows."""
+
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from meetings.models import Meeting, Session
+from meetings.selectors import meetings_public
+
+from .models import Registration
+
+Status = Registration.Status
+
+
+def meeting_get_for_registration(slug) -> Meeting:
+    """A public meeting by slug; raises Meeting.DoesNotExist for a draft."""
+    return meetings_public().select_related("body").get(slug=slug)
+
+
+def registration_get_by_token(token) -> Registration:
+    """The registration a private link opens, with what its pages show.
+
+    Raises Registration.DoesNotExist for an unknown token.
+    """
+    sessions = Session.objects.select_related("meeting").order_by(
+        "starts_at", "order", "pk"
+    )
+    return (
+        Registration.objects.select_related(
+            "meeting__body", "delegation__party", "delegate"
+        )
+        .prefetch_related(Prefetch("sessions", queryset=sessions))
+        .get(token=token)
+    )
+
+
+def registration_sessions_by_day(registration):
+    """The registration's sessions as (local day, sessions), in order."""
+    tz = registration.meeting.tz
+    days = {}
+    for session in registration.sessions.all():
+        day = timezone.localtime(session.starts_at, tz).date()
+        days.setdefault(day, []).append(session)
+    return sorted(days.items())
+
+
+def meeting_is_over(meeting, now=None) -> bool:
+    """Whether the meeting's last day has passed at the venue."""
+    return timezone.localdate(now or timezone.now(), meeting.tz) > meeting.end_date
+
+
+def registration_may_edit(registration, now=None) -> bool:
+    """A delegate may correct details until the meeting ends, even after the
+    registration window has closed: names, flights and dietary needs are
+    often settled late, and the secretariat still reviews judged changes."""
+    return registration.status not in (
+        Status.WITHDRAWN,
+        Status.REJECTED,
+    ) and not meeting_is_over(registration.meeting, now)
+
+
+def registration_may_withdraw(registration, now=None) -> bool:
+    return registration.is_active and not meeting_is_over(registration.meeting, now)
+
+
+def registration_letter_available(registration) -> bool:
+    return registration.status == Status.APPROVED and registration.needs_visa_letter
