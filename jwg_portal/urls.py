@@ -12,6 +12,8 @@ urlpatterns = [
     path("healthz", meeting_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("focal/", include("delegates.focal_urls")),
     path("", include("delegates.urls")),
     path("", include("meetings.urls")),
 ]
