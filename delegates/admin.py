@@ -2,13 +2,23 @@
 registrations and attendance."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import ValidationError
+from django.contrib.admin.views.main import ERROR_FLAG
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, Count, IntegerField, Q, When
 from django.forms.models import BaseInlineFormSet
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from meetings.admin import (
     LOCAL_TIME_HELP,
@@ -19,6 +29,9 @@ from meetings.admin import (
 )
 from meetings.models import Session
 
+from . import selectors, services
+from .exports import RegistrationExporter, render_csv, render_xlsx
+from .letters import invitation_letter_pdf
 from .models import (
     KIND_RANK,
     Attendance,
@@ -27,6 +40,8 @@ from .models import (
     Party,
     Registration,
 )
+
+Status = Registration.Status
 
 # The List of Participants' order of kinds, as in Party.objects.in_asean_order().
 KIND_RANK_ORDER = Case(
@@ -65,6 +80,11 @@ class RegistrationForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if "reference" in self.fields:
+            self.fields["reference"].required = False
+            self.fields["reference"].help_text = _(
+                "Empty: the delegation's next number."
+            )
         if "sessions" in self.fields:
             sessions = Session.objects.select_related("meeting")
             if self.instance.meeting_id is not None:
@@ -105,30 +125,46 @@ class RegistrationForm(forms.ModelForm):
                     self.add_error(None, message)
 
 
+def save_edited_fields(registration, form_fields):
+    """Write only the columns a form edits, so that a decision taken by
+    someone else since the form was read (status, decided at, approved
+    version) is never overwritten with the old values."""
+    edited = [
+        field.name
+        for field in Registration._meta.concrete_fields
+        if field.name in form_fields and not field.primary_key
+    ]
+    registration.save(update_fields=[*edited, "updated_at"])
+
+
 class RegistrationInlineFormSet(BaseInlineFormSet):
     """Catches two rows of one page breaking a rule together, which each
     row's check against the database cannot see."""
 
     def clean(self):
         super().clean()
+        # The status is read-only here, so it is the row's own.
         active = [
-            form.cleaned_data
+            form
             for form in self.forms
             if form.cleaned_data
             and not form.cleaned_data.get("DELETE")
-            and form.cleaned_data.get("status") in Registration.ACTIVE_STATUSES
+            and form.instance.status in Registration.ACTIVE_STATUSES
         ]
-        people = [row["delegate"] for row in active if row.get("delegate")]
+        people = [
+            form.cleaned_data["delegate"]
+            for form in active
+            if form.cleaned_data.get("delegate")
+        ]
         if len(set(people)) < len(people):
             raise ValidationError(
                 _("A person can have only one active registration for a meeting.")
             )
         heads = [
-            row
-            for row in active
-            if row.get("role") == Registration.Role.HEAD
-            and row["status"]
-            in (Registration.Status.PENDING, Registration.Status.APPROVED)
+            form
+            for form in active
+            if form.cleaned_data.get("role") == Registration.Role.HEAD
+            and form.instance.status in (Status.PENDING, Status.APPROVED)
         ]
         if len(heads) > 1:
             raise ValidationError(
@@ -141,6 +177,8 @@ class RegistrationInline(admin.TabularInline):
     form = RegistrationForm
     formset = RegistrationInlineFormSet
     fields = ["delegate", "role", "status", "reference", "needs_visa_letter"]
+    # Decisions are taken on the registration, through the services.
+    readonly_fields = ["status"]
     autocomplete_fields = ["delegate"]
     extra = 1
     show_change_link = True
@@ -186,10 +224,17 @@ class DelegationAdmin(admin.ModelAdmin):
         return []
 
     def save_formset(self, request, form, formset, change):
-        for row in formset.forms:
-            if row.instance.pk is None:
-                row.instance.submitted_by = request.user
-        super().save_formset(request, form, formset, change)
+        registrations = formset.save(commit=False)
+        for registration in formset.deleted_objects:
+            registration.delete()
+        for registration in registrations:
+            if registration.pk is None:
+                services.registration_create_by_staff(
+                    registration=registration, by=request.user
+                )
+            else:
+                save_edited_fields(registration, formset.form.base_fields)
+        formset.save_m2m()
 
     @admin.display(description=_("approved"), ordering="approved_count")
     def approved_count(self, delegation):
@@ -257,22 +302,103 @@ class DelegateAdmin(admin.ModelAdmin):
         return delegate.masked_passport
 
 
+class DelegationListFilter(admin.RelatedFieldListFilter):
+    """Delegations named with their party and meeting, fetched in one query."""
+
+    def field_choices(self, field, request, model_admin):
+        delegations = Delegation.objects.select_related("party", "meeting")
+        return [(delegation.pk, str(delegation)) for delegation in delegations]
+
+
+class ChangedAfterApprovalFilter(admin.SimpleListFilter):
+    title = _("changed after approval")
+    parameter_name = "changed_after_approval"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(approved_snapshot__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(approved_snapshot__isnull=True)
+        return queryset
+
+
+class RejectionForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text=_("The delegate reads it in the email that tells them."),
+    )
+
+
+# The buttons on a registration's page: URL name, target status, label.
+DECISIONS = [
+    ("approve", Status.APPROVED, _("Approve")),
+    ("waitlist", Status.WAITLISTED, _("Put on the waiting list")),
+    ("reject", Status.REJECTED, _("Reject…")),
+    ("reopen", Status.PENDING, _("Reopen (back to pending)")),
+]
+
+DECIDED_MESSAGES = {
+    Status.APPROVED: ngettext_lazy(
+        "%(count)d registration approved.",
+        "%(count)d registrations approved.",
+        "count",
+    ),
+    Status.WAITLISTED: ngettext_lazy(
+        "%(count)d registration put on the waiting list.",
+        "%(count)d registrations put on the waiting list.",
+        "count",
+    ),
+    Status.REJECTED: ngettext_lazy(
+        "%(count)d registration rejected.",
+        "%(count)d registrations rejected.",
+        "count",
+    ),
+    Status.PENDING: ngettext_lazy(
+        "%(count)d registration returned to pending.",
+        "%(count)d registrations returned to pending.",
+        "count",
+    ),
+}
+
+SNAPSHOT_LABELS = {
+    "delegation": (Registration, "delegation"),
+    "role": (Registration, "role"),
+    "sessions": (Registration, "sessions"),
+    "needs_visa_letter": (Registration, "needs_visa_letter"),
+    "passport_number": (Delegate, "passport_number"),
+    "passport_expiry": (Delegate, "passport_expiry"),
+    "passport_country": (Delegate, "passport_country"),
+}
+
+
 @admin.register(Registration)
 class RegistrationAdmin(admin.ModelAdmin):
+    """Registrations; their status changes only through the services, by the
+    actions on the list and the buttons on a registration's page."""
+
     form = RegistrationForm
+    change_form_template = "admin/delegates/registration/change_form.html"
+    change_list_template = "admin/delegates/registration/change_list.html"
     list_display = [
         "reference",
         "delegate",
         "party",
         "role",
         "status",
+        "changed_after_approval",
         "needs_visa_letter",
         "created_at",
     ]
     list_filter = [
         "status",
+        ChangedAfterApprovalFilter,
         "role",
         "meeting",
+        ("delegation", DelegationListFilter),
         "delegation__party__kind",
         "needs_visa_letter",
         ("sessions", SessionListFilter),
@@ -287,6 +413,12 @@ class RegistrationAdmin(admin.ModelAdmin):
     ordering = ["meeting", "reference"]
     autocomplete_fields = ["delegation", "delegate"]
     filter_horizontal = ["sessions"]
+    actions = [
+        "approve_selected",
+        "waitlist_selected",
+        "reject_selected",
+        "reopen_selected",
+    ]
     fieldsets = [
         (
             None,
@@ -318,9 +450,11 @@ class RegistrationAdmin(admin.ModelAdmin):
     ]
     readonly_fields = [
         "meeting",
+        "status",
         "consent_privacy_at",
         "decided_at",
         "decided_by",
+        "decision_reason",
         "submitted_by",
         "token",
         "created_at",
@@ -340,13 +474,320 @@ class RegistrationAdmin(admin.ModelAdmin):
         return self.readonly_fields
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.submitted_by = request.user
-        super().save_model(request, obj, form, change)
+        if change:
+            save_edited_fields(obj, form.fields)
+        else:
+            services.registration_create_by_staff(registration=obj, by=request.user)
 
     @admin.display(description=_("party"), ordering="delegation__party__name")
     def party(self, registration):
         return registration.delegation.party
+
+    @admin.display(description=_("changed after approval"), boolean=True)
+    def changed_after_approval(self, registration):
+        return registration.approved_snapshot is not None
+
+    # Decisions, for many registrations at once or one on its page.
+
+    def _decide(self, request, registrations, to_status, reason=""):
+        """Decide each registration in its own transaction, so that one
+        refusal leaves the others decided, and say what happened."""
+        decided, waitlisted, refused = 0, [], []
+        for registration in registrations:
+            try:
+                result = services.registration_decide(
+                    registration=registration,
+                    to_status=to_status,
+                    by=request.user,
+                    reason=reason,
+                )
+            except services.RegistrationError as error:
+                refused.append((registration, error.message))
+                continue
+            if result.waitlisted_instead:
+                waitlisted.append(result)
+            else:
+                decided += 1
+        if decided:
+            self.message_user(request, DECIDED_MESSAGES[to_status] % {"count": decided})
+        if waitlisted:
+            details = "; ".join(
+                gettext("%(reference)s (%(reason)s)")
+                % {"reference": result.registration.reference, "reason": result.reason}
+                for result in waitlisted
+            )
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d registration put on the waiting list instead of "
+                    "approved: %(details)s.",
+                    "%(count)d registrations put on the waiting list instead of "
+                    "approved: %(details)s.",
+                    len(waitlisted),
+                )
+                % {"count": len(waitlisted), "details": details},
+                messages.WARNING,
+            )
+        for registration, why in refused:
+            self.message_user(
+                request,
+                gettext("%(reference)s was not changed: %(reason)s")
+                % {"reference": registration.reference, "reason": why},
+                messages.WARNING,
+            )
+
+    @staticmethod
+    def _in_order(queryset):
+        # The oldest submission gets a place first.
+        return queryset.order_by("created_at", "pk")
+
+    @admin.action(
+        description=_("Approve selected registrations"), permissions=["change"]
+    )
+    def approve_selected(self, request, queryset):
+        self._decide(request, self._in_order(queryset), Status.APPROVED)
+
+    @admin.action(
+        description=_("Put selected registrations on the waiting list"),
+        permissions=["change"],
+    )
+    def waitlist_selected(self, request, queryset):
+        self._decide(request, self._in_order(queryset), Status.WAITLISTED)
+
+    @admin.action(
+        description=_("Reject selected registrations…"), permissions=["change"]
+    )
+    def reject_selected(self, request, queryset):
+        confirmed = "confirm" in request.POST
+        form = RejectionForm(request.POST if confirmed else None)
+        registrations = list(self._in_order(queryset))
+        if confirmed and form.is_valid():
+            self._decide(
+                request, registrations, Status.REJECTED, form.cleaned_data["reason"]
+            )
+            return None
+        return self._rejection_page(
+            request,
+            registrations,
+            form,
+            action="reject_selected",
+            back_url=request.get_full_path(),
+        )
+
+    @admin.action(
+        description=_("Reopen selected registrations (back to pending)"),
+        permissions=["change"],
+    )
+    def reopen_selected(self, request, queryset):
+        self._decide(request, self._in_order(queryset), Status.PENDING)
+
+    def _rejection_page(self, request, registrations, form, *, action, back_url):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Reject registrations"),
+            "opts": self.opts,
+            "registrations": registrations,
+            "form": form,
+            "action": action,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "back_url": back_url,
+            "media": self.media,
+        }
+        return TemplateResponse(
+            request, "admin/delegates/registration/reject.html", context
+        )
+
+    # Custom pages: decisions, the exports and the letter of invitation.
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        wrap = self.admin_site.admin_view
+        urls = [
+            path(
+                "export/<str:file_format>/",
+                wrap(self.export_view),
+                name="{}_{}_export".format(*info),
+            ),
+            path(
+                "<path:object_id>/reject/",
+                wrap(self.reject_view),
+                name="{}_{}_reject".format(*info),
+            ),
+            path(
+                "<path:object_id>/letter/",
+                wrap(self.letter_view),
+                name="{}_{}_letter".format(*info),
+            ),
+        ]
+        for name, to_status, _label in DECISIONS:
+            if to_status != Status.REJECTED:
+                urls.append(
+                    path(
+                        f"<path:object_id>/{name}/",
+                        wrap(require_POST(self.decide_view)),
+                        {"to_status": to_status},
+                        name=f"{info[0]}_{info[1]}_{name}",
+                    )
+                )
+        return urls + super().get_urls()
+
+    def _get_for_change(self, request, object_id):
+        registration = self.get_object(request, unquote(object_id))
+        if registration is None:
+            raise Http404
+        if not self.has_change_permission(request, registration):
+            raise PermissionDenied
+        return registration
+
+    def _change_url(self, request, registration):
+        url = reverse(
+            "admin:delegates_registration_change",
+            args=[registration.pk],
+            current_app=self.admin_site.name,
+        )
+        return add_preserved_filters(
+            {
+                "preserved_filters": self.get_preserved_filters(request),
+                "opts": self.opts,
+            },
+            url,
+        )
+
+    def decide_view(self, request, object_id, to_status):
+        registration = self._get_for_change(request, object_id)
+        self._decide(request, [registration], to_status)
+        return HttpResponseRedirect(self._change_url(request, registration))
+
+    def reject_view(self, request, object_id):
+        registration = self._get_for_change(request, object_id)
+        form = RejectionForm(request.POST if request.method == "POST" else None)
+        back_url = self._change_url(request, registration)
+        if form.is_valid():
+            self._decide(
+                request, [registration], Status.REJECTED, form.cleaned_data["reason"]
+            )
+            return HttpResponseRedirect(back_url)
+        return self._rejection_page(
+            request, [registration], form, action=None, back_url=back_url
+        )
+
+    def letter_view(self, request, object_id):
+        registration = self.get_object(request, unquote(object_id))
+        if registration is None or not selectors.registration_letter_available(
+            registration
+        ):
+            raise Http404
+        # The letter carries the full passport number.
+        if not (
+            self.has_view_permission(request, registration)
+            and request.user.has_perm("delegates.view_passport")
+        ):
+            raise PermissionDenied
+        response = HttpResponse(
+            invitation_letter_pdf(registration), content_type="application/pdf"
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="letter-{registration.reference}.pdf"'
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def export_view(self, request, file_format):
+        renderers = {"csv": render_csv, "xlsx": render_xlsx}
+        if file_format not in renderers:
+            raise Http404
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            url = reverse(
+                "admin:delegates_registration_changelist",
+                current_app=self.admin_site.name,
+            )
+            return HttpResponseRedirect(f"{url}?{ERROR_FLAG}=1")
+        queryset = changelist.get_queryset(request)
+        slugs = list(
+            queryset.order_by().values_list("meeting__slug", flat=True).distinct()[:2]
+        )
+        filename = f"registrations-{slugs[0]}" if len(slugs) == 1 else "registrations"
+        exporter = RegistrationExporter(user=request.user)
+        return renderers[file_format](exporter, queryset, filename)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        registration = self.get_object(request, unquote(object_id))
+        if registration is not None:
+            extra_context = {
+                **(extra_context or {}),
+                **self._change_page_context(request, registration),
+            }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _change_page_context(self, request, registration):
+        opts = self.opts
+        decisions = []
+        if self.has_change_permission(request, registration):
+            allowed = services.ALLOWED_TRANSITIONS[registration.status]
+            decisions = [
+                {
+                    "label": label,
+                    "url": reverse(
+                        f"admin:{opts.app_label}_{opts.model_name}_{name}",
+                        args=[registration.pk],
+                        current_app=self.admin_site.name,
+                    ),
+                    "asks_reason": to_status == Status.REJECTED,
+                }
+                for name, to_status, label in DECISIONS
+                if to_status in allowed
+            ]
+        letter_url = None
+        if selectors.registration_letter_available(registration) and (
+            request.user.has_perm("delegates.view_passport")
+        ):
+            letter_url = reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_letter",
+                args=[registration.pk],
+                current_app=self.admin_site.name,
+            )
+        return {
+            "decisions": decisions,
+            "letter_url": letter_url,
+            "approved_version": self._approved_version(request, registration),
+        }
+
+    def _approved_version(self, request, registration):
+        """What was approved beside what is there now, field by field."""
+        approved = registration.approved_snapshot
+        if not approved:
+            return []
+        current = services.registration_snapshot(registration)
+        see_passport = request.user.has_perm("delegates.view_passport")
+        return [
+            {
+                "label": capfirst(model._meta.get_field(name).verbose_name),
+                "approved": _snapshot_display(key, approved.get(key), see_passport),
+                "current": _snapshot_display(key, current.get(key), see_passport),
+                "changed": approved.get(key) != current.get(key),
+            }
+            for key, (model, name) in SNAPSHOT_LABELS.items()
+        ]
+
+
+def _snapshot_display(key, value, see_passport):
+    if value in (None, "", []):
+        return "—"
+    if key == "passport_number" and not see_passport:
+        return Delegate(passport_number=value).masked_passport
+    if key.startswith("passport_") and not see_passport:
+        return gettext("(hidden)")
+    if key == "role":
+        return Registration.Role(value).label
+    if key == "sessions":
+        return "; ".join(value)
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    return value
 
 
 class AttendanceForm(forms.ModelForm):

@@ -4,6 +4,17 @@ Each runs in one transaction, takes the row locks its rule needs, records an
 event (who, when, from which status to which), and sends mail only after the
 transaction commits. Views, forms and admin actions call them and turn
 `RegistrationError` into a message or a 4xx.
+
+Every change to who holds a place, and every drawn reference, first locks
+the meeting's row (`_lock_meeting`), so such changes in one meeting happen
+one at a time. Finer locks do not suffice: a withdrawal may promote from any
+delegation's waitlist into any session, a new Head of Delegation starts from
+the delegation, an approval from the registration; taken in those different
+orders, row locks on delegations, sessions and registrations deadlocked under
+concurrent use (tests/delegates/test_races.py). A registration's own row is
+still locked before it is changed, against writers outside these services;
+`of=("self",)` keeps PostgreSQL from also locking the rows select_related
+joins in.
 """
 
 import datetime
@@ -158,7 +169,7 @@ def _record(registration, action, *, by=None, from_status="", note=""):
 def _next_reference(delegation):
     """`JWG11-MYS-007`: body and number, party, sequence in the delegation.
 
-    The caller holds the delegation's row lock, so two submissions cannot
+    The caller holds the meeting's lock, so two submissions cannot
     draw the same number; the unique constraint is the last guard.
     """
     meeting = delegation.meeting
@@ -174,11 +185,18 @@ def _next_reference(delegation):
     return f"{prefix}{sequence:03d}"
 
 
-def _lock_delegation(delegation_id):
-    return (
-        Delegation.objects.select_for_update()
-        .select_related("meeting__body", "party")
-        .get(pk=delegation_id)
+def _lock_meeting(meeting_id):
+    """Wait for, then hold, the right to change the meeting's registrations."""
+    list(
+        Meeting.objects.select_for_update()
+        .filter(pk=meeting_id)
+        .values_list("pk", flat=True)
+    )
+
+
+def _delegation_for_reference(delegation_id):
+    return Delegation.objects.select_related("meeting__body", "party").get(
+        pk=delegation_id
     )
 
 
@@ -220,7 +238,8 @@ def registration_submit(
         raise RegistrationError(_("The privacy notice must be accepted."))
     try:
         with transaction.atomic():
-            delegation = _lock_delegation(delegation.pk)
+            _lock_meeting(meeting.pk)
+            delegation = _delegation_for_reference(delegation.pk)
             email = delegate_data["email"].strip()
             delegate = Delegate.objects.filter(email__iexact=email).first()
             if delegate is not None:
@@ -270,6 +289,26 @@ def registration_submit(
     return registration
 
 
+def registration_create_by_staff(*, registration: Registration, by) -> Registration:
+    """Save a registration the secretariat entered in the admin, as pending.
+
+    Without a reference typed in, it takes the delegation's next one, drawn
+    under the meeting's lock as a submission's is. The caller adds the
+    sessions afterwards.
+    """
+    with transaction.atomic():
+        delegation = _delegation_for_reference(registration.delegation_id)
+        _lock_meeting(delegation.meeting_id)
+        registration.meeting_id = delegation.meeting_id
+        if not registration.reference:
+            registration.reference = _next_reference(delegation)
+        registration.status = Status.PENDING
+        registration.submitted_by = by
+        registration.save()
+        _record(registration, "created_by_staff", by=by)
+    return registration
+
+
 def registration_update(
     *,
     registration: Registration,
@@ -288,8 +327,9 @@ def registration_update(
     """
     try:
         with transaction.atomic():
+            _lock_meeting(registration.meeting_id)
             registration = (
-                Registration.objects.select_for_update()
+                Registration.objects.select_for_update(of=("self",))
                 .select_related("delegate", "delegation__party", "meeting__body")
                 .get(pk=registration.pk)
             )
@@ -426,17 +466,6 @@ def _fits(registration):
     return True, ""
 
 
-def _lock_places(registration):
-    """Lock the delegation and the chosen sessions, always in the same order."""
-    _lock_delegation(registration.delegation_id)
-    list(
-        Session.objects.select_for_update()
-        .filter(pk__in=list(registration.sessions.values_list("pk", flat=True)))
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-
-
 def registration_decide(
     *, registration: Registration, to_status: str, by, reason: str = ""
 ) -> DecisionResult:
@@ -447,8 +476,9 @@ def registration_decide(
     the waitlist goes to the first waitlisted registration that now fits.
     """
     with transaction.atomic():
+        _lock_meeting(registration.meeting_id)
         registration = (
-            Registration.objects.select_for_update()
+            Registration.objects.select_for_update(of=("self",))
             .select_related("delegation__party", "meeting", "delegate")
             .get(pk=registration.pk)
         )
@@ -470,7 +500,6 @@ def registration_decide(
             )
         note = reason
         if to_status == Status.APPROVED:
-            _lock_places(registration)
             fits, why = _fits(registration)
             if not fits:
                 to_status = Status.WAITLISTED
@@ -505,8 +534,9 @@ def registration_decide(
 def registration_withdraw(*, registration: Registration, by=None, reason="") -> None:
     """The delegate (or their focal point) withdraws; the place goes onward."""
     with transaction.atomic():
+        _lock_meeting(registration.meeting_id)
         registration = (
-            Registration.objects.select_for_update()
+            Registration.objects.select_for_update(of=("self",))
             .select_related("meeting", "delegate", "delegation__party")
             .get(pk=registration.pk)
         )
@@ -530,13 +560,12 @@ def _waitlist_promote(meeting, delegation_id):
     registration of the meeting is considered; there are few.
     """
     waiting = (
-        Registration.objects.select_for_update()
+        Registration.objects.select_for_update(of=("self",))
         .filter(meeting=meeting, status=Status.WAITLISTED)
         .select_related("delegation__party", "delegate")
         .order_by("created_at", "pk")
     )
     for candidate in waiting:
-        _lock_places(candidate)
         fits, _why = _fits(candidate)
         if not fits:
             continue
@@ -586,7 +615,7 @@ def registration_set_head(*, registration: Registration, by) -> None:
     """Make this registration the Head of Delegation; the former head becomes
     Alternate Head."""
     with transaction.atomic():
-        _lock_delegation(registration.delegation_id)
+        _lock_meeting(registration.meeting_id)
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         if registration.status not in (Status.PENDING, Status.APPROVED):
             raise RegistrationError(
@@ -630,7 +659,7 @@ def registration_resend_link(*, meeting: Meeting, email: str) -> None:
 def delegation_upload_letter(*, delegation: Delegation, upload, by) -> None:
     """Store the nomination letter / note verbale under a generated name."""
     with transaction.atomic():
-        delegation = _lock_delegation(delegation.pk)
+        delegation = Delegation.objects.select_for_update().get(pk=delegation.pk)
         old = delegation.nomination_letter.name if delegation.nomination_letter else ""
         delegation.nomination_letter.save("letter.pdf", upload, save=False)
         delegation.nomination_letter_uploaded_at = timezone.now()
