@@ -9,7 +9,7 @@ PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: install run serve demo test test-fast lint format browser clean-db check-deploy bench messages
+.PHONY: install run serve demo test test-fast lint format browser system-packages clean-db check-deploy messages
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,11 +34,17 @@ demo: install
 	$(PY) manage.py createcachetable
 	$(PY) manage.py seed_demo --with-superuser --with-users
 
-# The browser tests drive Debian's Chromium and inject axe-core from npm.
-browser: node_modules/axe-core/axe.min.js
-	@test -x $(CHROMIUM) || { \
-		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
-		else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
+# The browser tests drive Debian's Chromium and inject axe-core from npm;
+# letters of invitation use DejaVu Sans, which has Vietnamese letters.
+FONT := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+browser: node_modules/axe-core/axe.min.js system-packages
+
+system-packages:
+	@test -x $(CHROMIUM) -a -f $(FONT) || { \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq chromium fonts-dejavu-core; }
 
 node_modules/axe-core/axe.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund --silent
