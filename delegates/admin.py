@@ -430,6 +430,7 @@ class RegistrationAdmin(admin.ModelAdmin):
                     "role",
                     "status",
                     "reference",
+                    "unconfirmed_details",
                 ]
             },
         ),
@@ -451,6 +452,7 @@ class RegistrationAdmin(admin.ModelAdmin):
     readonly_fields = [
         "meeting",
         "status",
+        "unconfirmed_details",
         "consent_privacy_at",
         "decided_at",
         "decided_by",
@@ -482,6 +484,16 @@ class RegistrationAdmin(admin.ModelAdmin):
     @admin.display(description=_("party"), ordering="delegation__party__name")
     def party(self, registration):
         return registration.delegation.party
+
+    @admin.display(description=_("details awaiting the delegate's confirmation"))
+    def unconfirmed_details(self, registration):
+        # Only which details: the values wait for the person to confirm them.
+        fields = registration.proposed_details or {}
+        if not fields:
+            return "—"
+        return ", ".join(
+            str(Delegate._meta.get_field(field).verbose_name) for field in fields
+        )
 
     @admin.display(description=_("changed after approval"), boolean=True)
     def changed_after_approval(self, registration):

@@ -179,6 +179,13 @@ class Delegation(models.Model):
         return self.party.kind_on(self.meeting.start_date)
 
 
+def mask_passport(number):
+    """All but the last three characters hidden, and never fewer than three."""
+    if not number:
+        return ""
+    return "•" * max(len(number) - 3, 3) + number[-3:]
+
+
 class Delegate(models.Model):
     """A person who takes part in meetings, across meetings."""
 
@@ -270,9 +277,7 @@ class Delegate(models.Model):
 
     @property
     def masked_passport(self):
-        if not self.passport_number:
-            return ""
-        return "•" * max(len(self.passport_number) - 3, 3) + self.passport_number[-3:]
+        return mask_passport(self.passport_number)
 
 
 class Registration(models.Model):
@@ -383,6 +388,18 @@ class Registration(models.Model):
         blank=True,
         editable=False,
         help_text=_("What the secretariat approved, kept while a change awaits."),
+    )
+    proposed_details = models.JSONField(
+        _("details awaiting the delegate's confirmation"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "Values entered with this registration that differ from those held "
+            "for the person; applied only once confirmed through the private "
+            "link, so nobody can change a person's details by knowing their "
+            "email address."
+        ),
     )
     created_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -6,7 +6,7 @@ from django.utils import timezone
 from meetings.models import Meeting, Session
 from meetings.selectors import meetings_public
 
-from .models import Registration
+from .models import Delegate, Registration, mask_passport
 
 Status = Registration.Status
 
@@ -64,3 +64,18 @@ def registration_may_withdraw(registration, now=None) -> bool:
 
 def registration_letter_available(registration) -> bool:
     return registration.status == Status.APPROVED and registration.needs_visa_letter
+
+
+def registration_proposed_rows(registration):
+    """(label, on file, entered) for each detail awaiting confirmation, with
+    passport numbers masked even here: the page may be seen over a shoulder."""
+    rows = []
+    delegate = registration.delegate
+    for field, entered in (registration.proposed_details or {}).items():
+        held = getattr(delegate, field)
+        if field == "passport_number":
+            held, entered = delegate.masked_passport, mask_passport(entered)
+        rows.append(
+            (Delegate._meta.get_field(field).verbose_name, held or "—", entered)
+        )
+    return rows

@@ -17,6 +17,7 @@ still locked before it is changed, against writers outside these services;
 joins in.
 """
 
+import copy
 import datetime
 import re
 from dataclasses import dataclass
@@ -209,6 +210,34 @@ def _apply(instance, data, fields):
     return changed
 
 
+def _split_known_person(delegate, data):
+    """For a person already on file: fill what is blank, hold back the rest.
+
+    Returns the differing values, as JSON, for the person to confirm through
+    the private link that only their mailbox receives.
+    """
+    proposed = {}
+    for field in DELEGATE_FIELDS:
+        if field == "email" or field not in data:
+            continue
+        held, given = getattr(delegate, field), data[field]
+        if held in ("", None):
+            setattr(delegate, field, given)
+        elif given not in ("", None) and held != given:
+            proposed[field] = (
+                given.isoformat() if hasattr(given, "isoformat") else given
+            )
+    return proposed
+
+
+def _proposed_values(proposed):
+    """The held-back values as model values again (dates from ISO text)."""
+    return {
+        field: Delegate._meta.get_field(field).to_python(value)
+        for field, value in proposed.items()
+    }
+
+
 def registration_submit(
     *,
     meeting: Meeting,
@@ -250,11 +279,12 @@ def registration_submit(
                 ).first()
                 if existing is not None:
                     raise DuplicateRegistration(existing)
+                proposed = _split_known_person(delegate, delegate_data)
             else:
                 delegate = Delegate(email=email)
-            _apply(delegate, {**delegate_data, "email": email}, DELEGATE_FIELDS)
+                _apply(delegate, {**delegate_data, "email": email}, DELEGATE_FIELDS)
+                proposed = {}
             delegate.full_clean()
-            delegate.save()
             registration = Registration(
                 meeting=meeting,
                 delegation=delegation,
@@ -262,10 +292,15 @@ def registration_submit(
                 reference=_next_reference(delegation),
                 submitted_by=submitted_by,
                 consent_privacy_at=timezone.now(),
+                proposed_details=proposed or None,
             )
             _apply(registration, registration_data, REGISTRATION_FIELDS)
             _check_sessions(meeting, delegation, sessions)
-            _check_passport(meeting, delegate, registration.needs_visa_letter)
+            # Judge the passport the person gave now, confirmed or not yet.
+            as_given = copy.copy(delegate)
+            _apply(as_given, _proposed_values(proposed), DELEGATE_FIELDS)
+            _check_passport(meeting, as_given, registration.needs_visa_letter)
+            delegate.save()
             if endorse:
                 registration.endorsement = Registration.Endorsement.ENDORSED
                 registration.endorsed_by = submitted_by
@@ -277,8 +312,18 @@ def registration_submit(
                 lambda: emails.send_registration_mail(registration, "submitted")
             )
     except IntegrityError as error:
-        # The database's own guard, when a concurrent submission won the race.
-        if "registration_one_active" in str(error) or "UNIQUE" in str(error):
+        # The database's own guard, when a concurrent submission won the race
+        # (the same new person at two meetings at once, say). SQLite names
+        # the columns, PostgreSQL the constraint.
+        message = str(error).lower()
+        if any(
+            name in message
+            for name in (
+                "registration_one_active",
+                "delegates_registration.delegate_id",
+                "delegate_unique_email_ci",
+            )
+        ):
             raise DuplicateRegistration() from error
         if "registration_one_head" in str(error):
             raise RegistrationError(
@@ -669,3 +714,34 @@ def delegation_upload_letter(*, delegation: Delegation, upload, by) -> None:
         if old:
             storage = delegation.nomination_letter.storage
             transaction.on_commit(lambda: storage.delete(old))
+
+
+def registration_confirm_details(*, registration: Registration, accept: bool) -> None:
+    """The person, through their private link, accepts or discards the
+    details they entered that differ from those on file.
+
+    Accepting is an edit like any other: after approval, a changed passport
+    asks the secretariat again.
+    """
+    with transaction.atomic():
+        _lock_meeting(registration.meeting_id)
+        registration = (
+            Registration.objects.select_for_update(of=("self",))
+            .select_related("delegate", "delegation")
+            .get(pk=registration.pk)
+        )
+        proposed = registration.proposed_details or {}
+        Registration.objects.filter(pk=registration.pk).update(proposed_details=None)
+        if not (accept and proposed):
+            return
+        delegate = registration.delegate
+        delegate_data = {field: getattr(delegate, field) for field in DELEGATE_FIELDS}
+        delegate_data.update(_proposed_values(proposed))
+        registration_update(
+            registration=registration,
+            delegate_data=delegate_data,
+            registration_data={
+                field: getattr(registration, field) for field in REGISTRATION_FIELDS
+            },
+            sessions=list(registration.sessions.all()),
+        )

@@ -17,4 +17,9 @@ urlpatterns = [
     path("registration/<str:token>/edit/", views.edit, name="edit"),
     path("registration/<str:token>/withdraw/", views.withdraw, name="withdraw"),
     path("registration/<str:token>/letter.pdf", views.letter, name="letter"),
+    path(
+        "registration/<str:token>/details/",
+        views.confirm_details,
+        name="confirm_details",
+    ),
 ]

@@ -11,7 +11,11 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import (
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from meetings.models import Meeting
 
@@ -193,6 +197,7 @@ def manage(request, token):
             "may_edit": selectors.registration_may_edit(registration),
             "may_withdraw": selectors.registration_may_withdraw(registration),
             "letter_available": selectors.registration_letter_available(registration),
+            "proposed": selectors.registration_proposed_rows(registration),
         },
     )
 
@@ -254,6 +259,27 @@ def withdraw(request, token):
         return redirect("delegates:manage", token=token)
     context["form"] = form
     return render(request, "delegates/withdraw.html", context)
+
+
+@require_POST
+@token_page
+def confirm_details(request, token):
+    """Apply or discard details entered at registration that differ from
+    those on file; only the holder of the mailed link can do either."""
+    registration = _registration_or_404(token)
+    accept = request.POST.get("choice") == "accept"
+    try:
+        services.registration_confirm_details(registration=registration, accept=accept)
+    except services.RegistrationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Your details are updated.")
+            if accept
+            else _("The details on file are kept."),
+        )
+    return redirect("delegates:manage", token=token)
 
 
 @require_safe

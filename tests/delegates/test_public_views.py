@@ -18,6 +18,7 @@ from delegates.models import Delegate, Registration
 from meetings.models import Meeting, PartyKind
 from tests.factories import (
     WITA,
+    DelegateFactory,
     DelegationFactory,
     MeetingFactory,
     MemberStateFactory,
@@ -748,3 +749,60 @@ def test_register_page_queries_do_not_grow_with_the_sessions(
         return len(queries)
 
     assert queries_with(2) == queries_with(10)
+
+
+def test_details_awaiting_confirmation_are_shown_masked_and_can_be_applied(
+    client, django_capture_on_commit_callbacks
+):
+    meeting = open_meeting_for_confirmation()
+    delegation = meeting.delegations.get()
+    session = meeting.sessions.get()
+    delegate = DelegateFactory(
+        email="known@example.org", position="Director", passport_number="P1234567"
+    )
+    registration = services.registration_submit(
+        meeting=meeting,
+        delegation=delegation,
+        delegate_data={
+            "family_name": delegate.family_name,
+            "email": "known@example.org",
+            "position": "Deputy Minister",
+            "passport_number": "Q7654321",
+        },
+        registration_data={"role": "delegate"},
+        sessions=[session],
+    )
+    page = client.get(reverse("delegates:manage", args=[registration.token]))
+    html = page.content.decode()
+    assert "Please confirm your details" in html
+    assert "Deputy Minister" in html
+    assert "Q7654321" not in html and "P1234567" not in html
+    assert "321" in html
+    url = reverse("delegates:confirm_details", args=[registration.token])
+    assert client.get(url).status_code == 405
+    response = client.post(url, {"choice": "accept"})
+    assert response.status_code == 302
+    delegate = Delegate.objects.get(pk=delegate.pk)
+    assert (delegate.position, delegate.passport_number) == (
+        "Deputy Minister",
+        "Q7654321",
+    )
+    assert (
+        client.post(
+            reverse("delegates:confirm_details", args=["x" * 43]), {"choice": "accept"}
+        ).status_code
+        == 404
+    )
+
+
+def open_meeting_for_confirmation():
+    now = timezone.now()
+    meeting = MeetingFactory(
+        registration_opens_at=now - datetime.timedelta(days=1),
+        registration_closes_at=now + datetime.timedelta(days=1),
+        start_date=(now + datetime.timedelta(days=30)).date(),
+        end_date=(now + datetime.timedelta(days=34)).date(),
+    )
+    DelegationFactory(meeting=meeting, party=MemberStateFactory())
+    SessionFactory(meeting=meeting)
+    return meeting

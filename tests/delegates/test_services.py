@@ -373,3 +373,79 @@ def test_partner_delegation_references_use_the_party_code(open_meeting, session)
         party=PartyFactory(code="IGF", kind=PartyKind.INTERNATIONAL_ORGANISATION),
     )
     assert submit(igf, session).reference.endswith("-IGF-001")
+
+
+def test_a_known_persons_details_are_not_overwritten_by_a_new_submission(
+    delegation, session, open_meeting
+):
+    first = submit(delegation, session, 1, position="Director", phone="")
+    services.registration_withdraw(registration=first)
+    expiry = open_meeting.end_date + datetime.timedelta(days=400)
+    again = submit(
+        delegation,
+        session,
+        1,
+        position="Someone else's title",
+        phone="+60 3 1234 5678",
+        passport_number="Z7654321",
+        passport_expiry=expiry,
+    )
+    delegate = Delegate.objects.get()
+    # Blank details are filled, held ones wait for the person to confirm.
+    assert delegate.phone == "+60 3 1234 5678"
+    assert delegate.position == "Director"
+    assert delegate.passport_number == "Z7654321"
+    assert again.proposed_details == {"position": "Someone else's title"}
+
+
+def test_confirming_proposed_details_applies_them_and_asks_again_after_approval(
+    delegation, session, open_meeting
+):
+    expiry = open_meeting.end_date + datetime.timedelta(days=400)
+    first = submit(delegation, session, 1, passport_number="A1111111")
+    services.registration_withdraw(registration=first)
+    again = submit(
+        delegation,
+        session,
+        1,
+        passport_number="B2222222",
+        passport_expiry=expiry,
+        nationality="MYS",
+    )
+    decide(again, Status.APPROVED)
+    services.registration_confirm_details(registration=again, accept=True)
+    again.refresh_from_db()
+    assert again.delegate.passport_number == "B2222222"
+    assert again.proposed_details is None
+    assert again.status == Status.PENDING
+    assert again.approved_snapshot["passport_number"] == "A1111111"
+
+
+def test_discarding_proposed_details_keeps_the_file(delegation, session):
+    first = submit(delegation, session, 1, position="Director")
+    services.registration_withdraw(registration=first)
+    again = submit(delegation, session, 1, position="Minister")
+    services.registration_confirm_details(registration=again, accept=False)
+    again.refresh_from_db()
+    assert again.proposed_details is None
+    assert again.delegate.position == "Director"
+
+
+def test_the_passport_entered_now_is_judged_not_the_one_on_file(
+    delegation, session, open_meeting
+):
+    old_expiry = open_meeting.end_date + datetime.timedelta(days=30)
+    first = submit(
+        delegation, session, 1, passport_number="OLD11111", passport_expiry=old_expiry
+    )
+    services.registration_withdraw(registration=first)
+    new_expiry = open_meeting.end_date + datetime.timedelta(days=900)
+    again = submit(
+        delegation,
+        session,
+        1,
+        registration_data={"role": "delegate", "needs_visa_letter": True},
+        passport_number="NEW22222",
+        passport_expiry=new_expiry,
+    )
+    assert set(again.proposed_details) == {"passport_number", "passport_expiry"}
