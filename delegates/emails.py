@@ -27,6 +27,8 @@ def private_link(registration):
 
 
 def _send(template, context, to, language):
+    # No request here, so the i18n context processor cannot say the language.
+    context = {**context, "LANGUAGE_CODE": language}
     with translation.override(language):
         subject = render_to_string(f"emails/{template}_subject.txt", context)
         text = render_to_string(f"emails/{template}.txt", context)

@@ -449,3 +449,12 @@ def test_the_passport_entered_now_is_judged_not_the_one_on_file(
         passport_expiry=new_expiry,
     )
     assert set(again.proposed_details) == {"passport_number", "passport_expiry"}
+
+
+def test_mail_is_written_in_the_delegates_language(
+    delegation, session, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(delegation, session, 1, preferred_language="id")
+    html = mail.outbox[0].alternatives[0][0]
+    assert '<html lang="id">' in html
