@@ -238,6 +238,34 @@ def _proposed_values(proposed):
     }
 
 
+def _raise_for_integrity(error):
+    """Turn the database's last guard into the error a person can act on.
+
+    It fires when a concurrent change won a race (the same new person at two
+    meetings at once, say). SQLite names the columns, PostgreSQL the
+    constraint.
+    """
+    message = str(error).lower()
+    if any(
+        name in message
+        for name in (
+            "registration_one_active",
+            "delegates_registration.delegate_id",
+            "delegate_unique_email_ci",
+        )
+    ):
+        raise DuplicateRegistration() from error
+    if (
+        "registration_one_head" in message
+        or "delegates_registration.delegation_id" in message
+    ):
+        raise RegistrationError(
+            _("This delegation already has a Head of Delegation."),
+            code="head_taken",
+        ) from error
+    raise error
+
+
 def registration_submit(
     *,
     meeting: Meeting,
@@ -312,25 +340,7 @@ def registration_submit(
                 lambda: emails.send_registration_mail(registration, "submitted")
             )
     except IntegrityError as error:
-        # The database's own guard, when a concurrent submission won the race
-        # (the same new person at two meetings at once, say). SQLite names
-        # the columns, PostgreSQL the constraint.
-        message = str(error).lower()
-        if any(
-            name in message
-            for name in (
-                "registration_one_active",
-                "delegates_registration.delegate_id",
-                "delegate_unique_email_ci",
-            )
-        ):
-            raise DuplicateRegistration() from error
-        if "registration_one_head" in str(error):
-            raise RegistrationError(
-                _("This delegation already has a Head of Delegation."),
-                code="head_taken",
-            ) from error
-        raise
+        _raise_for_integrity(error)
     return registration
 
 
@@ -438,12 +448,7 @@ def registration_update(
                     note=_changes_note(before, after),
                 )
     except IntegrityError as error:
-        if "registration_one_head" in str(error):
-            raise RegistrationError(
-                _("This delegation already has a Head of Delegation."),
-                code="head_taken",
-            ) from error
-        raise
+        _raise_for_integrity(error)
     return registration
 
 

@@ -458,3 +458,11 @@ def test_mail_is_written_in_the_delegates_language(
         submit(delegation, session, 1, preferred_language="id")
     html = mail.outbox[0].alternatives[0][0]
     assert '<html lang="id">' in html
+
+
+def test_a_second_head_of_delegation_is_a_clear_error_not_a_crash(delegation, session):
+    submit(delegation, session, 1, registration_data={"role": "head"})
+    with pytest.raises(services.RegistrationError) as excinfo:
+        submit(delegation, session, 2, registration_data={"role": "head"})
+    assert excinfo.value.code == "head_taken"
+    assert Registration.objects.count() == 1
