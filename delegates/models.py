@@ -535,6 +535,11 @@ class Attendance(models.Model):
         related_name="+",
     )
     note = models.CharField(_("note"), max_length=300, blank=True)
+    override = models.BooleanField(
+        _("admitted by override"),
+        default=False,
+        help_text=_("Recorded although the delegate had not chosen this session."),
+    )
 
     class Meta:
         verbose_name = _("attendance")
@@ -547,6 +552,62 @@ class Attendance(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["session", "status"])]
+        permissions = [("check_in", _("Can check delegates in at the desk"))]
 
     def __str__(self):
         return f"{self.registration.reference} at {self.session.title}: {self.status}"
+
+
+def new_badge_code():
+    return secrets.token_urlsafe(18)
+
+
+class BadgeCode(models.Model):
+    """The secret a badge's QR code carries: random, never the primary key.
+
+    Reissuing a badge revokes the live code and draws a new one, so a lost
+    badge stops working at the door; a revoked code is kept to say so.
+    """
+
+    registration = models.ForeignKey(
+        Registration,
+        verbose_name=_("registration"),
+        on_delete=models.CASCADE,
+        related_name="badge_codes",
+    )
+    code = models.CharField(
+        _("code"), max_length=64, unique=True, default=new_badge_code, editable=False
+    )
+    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("badge code")
+        verbose_name_plural = _("badge codes")
+        ordering = ["registration", "-issued_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["registration"],
+                condition=Q(revoked_at__isnull=True),
+                name="badge_one_live_code_per_registration",
+            ),
+            models.CheckConstraint(
+                condition=GreaterThanOrEqual(Length("code"), 20),
+                name="badge_code_long",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.registration.reference} badge"
+
+    @property
+    def is_live(self):
+        return self.revoked_at is None
