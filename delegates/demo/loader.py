@@ -624,7 +624,7 @@ def _credit_focal_point(tally, registration, row, focal_point):
 
 
 def reference_prefix(meeting):
-    # As `services._next_reference` builds them, so that registrations made
+    # As `services.registration._next_reference` builds them, so that registrations made
     # later in the portal continue the demo's sequence.
     return f"{meeting.body.acronym.replace('-', '')}{meeting.number}"
 

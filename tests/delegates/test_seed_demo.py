@@ -617,7 +617,7 @@ def test_jwg12_registrations_keep_the_rules_of_the_form(jwg12):
         allowed = services.sessions_open_to(jwg12, registration.delegation.party)
         assert chosen <= set(allowed)
         if registration.status == Registration.Status.APPROVED:
-            assert services._fits(registration) == (True, "")
+            assert services.registration._fits(registration) == (True, "")
 
 
 def test_the_returning_head_is_the_same_delegate_as_at_the_11th(jwg12):

@@ -6,7 +6,7 @@ transaction commits. Views, forms and admin actions call them and turn
 `RegistrationError` into a message or a 4xx.
 
 Every change to who holds a place, and every drawn reference, first locks
-the meeting's row (`_lock_meeting`), so such changes in one meeting happen
+the meeting's row (`lock_meeting`), so such changes in one meeting happen
 one at a time. Finer locks do not suffice: a withdrawal may promote from any
 delegation's waitlist into any session, a new Head of Delegation starts from
 the delegation, an approval from the registration; taken in those different
@@ -29,8 +29,32 @@ from django.utils.translation import gettext_lazy as _
 
 from meetings.models import Meeting, Session
 
-from . import emails
-from .models import Delegate, Delegation, Registration, RegistrationEvent
+from .. import emails
+from ..models import Delegate, Delegation, Registration, RegistrationEvent
+
+__all__ = [
+    "ALLOWED_TRANSITIONS",
+    "DELEGATE_FIELDS",
+    "JUDGED_SNAPSHOT_KEYS",
+    "REGISTRATION_FIELDS",
+    "DecisionResult",
+    "DuplicateRegistration",
+    "RegistrationError",
+    "delegation_upload_letter",
+    "lock_meeting",
+    "passport_valid_until_needed",
+    "registration_confirm_details",
+    "registration_create_by_staff",
+    "registration_decide",
+    "registration_endorse",
+    "registration_resend_link",
+    "registration_set_head",
+    "registration_snapshot",
+    "registration_submit",
+    "registration_update",
+    "registration_withdraw",
+    "sessions_open_to",
+]
 
 Status = Registration.Status
 
@@ -186,7 +210,7 @@ def _next_reference(delegation):
     return f"{prefix}{sequence:03d}"
 
 
-def _lock_meeting(meeting_id):
+def lock_meeting(meeting_id):
     """Wait for, then hold, the right to change the meeting's registrations."""
     list(
         Meeting.objects.select_for_update()
@@ -295,7 +319,7 @@ def registration_submit(
         raise RegistrationError(_("The privacy notice must be accepted."))
     try:
         with transaction.atomic():
-            _lock_meeting(meeting.pk)
+            lock_meeting(meeting.pk)
             delegation = _delegation_for_reference(delegation.pk)
             email = delegate_data["email"].strip()
             delegate = Delegate.objects.filter(email__iexact=email).first()
@@ -353,7 +377,7 @@ def registration_create_by_staff(*, registration: Registration, by) -> Registrat
     """
     with transaction.atomic():
         delegation = _delegation_for_reference(registration.delegation_id)
-        _lock_meeting(delegation.meeting_id)
+        lock_meeting(delegation.meeting_id)
         registration.meeting_id = delegation.meeting_id
         if not registration.reference:
             registration.reference = _next_reference(delegation)
@@ -382,7 +406,7 @@ def registration_update(
     """
     try:
         with transaction.atomic():
-            _lock_meeting(registration.meeting_id)
+            lock_meeting(registration.meeting_id)
             registration = (
                 Registration.objects.select_for_update(of=("self",))
                 .select_related("delegate", "delegation__party", "meeting__body")
@@ -526,7 +550,7 @@ def registration_decide(
     the waitlist goes to the first waitlisted registration that now fits.
     """
     with transaction.atomic():
-        _lock_meeting(registration.meeting_id)
+        lock_meeting(registration.meeting_id)
         registration = (
             Registration.objects.select_for_update(of=("self",))
             .select_related("delegation__party", "meeting", "delegate")
@@ -584,7 +608,7 @@ def registration_decide(
 def registration_withdraw(*, registration: Registration, by=None, reason="") -> None:
     """The delegate (or their focal point) withdraws; the place goes onward."""
     with transaction.atomic():
-        _lock_meeting(registration.meeting_id)
+        lock_meeting(registration.meeting_id)
         registration = (
             Registration.objects.select_for_update(of=("self",))
             .select_related("meeting", "delegate", "delegation__party")
@@ -665,7 +689,7 @@ def registration_set_head(*, registration: Registration, by) -> None:
     """Make this registration the Head of Delegation; the former head becomes
     Alternate Head."""
     with transaction.atomic():
-        _lock_meeting(registration.meeting_id)
+        lock_meeting(registration.meeting_id)
         registration = Registration.objects.select_for_update().get(pk=registration.pk)
         if registration.status not in (Status.PENDING, Status.APPROVED):
             raise RegistrationError(
@@ -729,7 +753,7 @@ def registration_confirm_details(*, registration: Registration, accept: bool) ->
     asks the secretariat again.
     """
     with transaction.atomic():
-        _lock_meeting(registration.meeting_id)
+        lock_meeting(registration.meeting_id)
         registration = (
             Registration.objects.select_for_update(of=("self",))
             .select_related("delegate", "delegation")

@@ -1,0 +1,196 @@
+"""Badges and attendance: who was at which session, and who said so.
+
+A badge carries a random code (`BadgeCode`), never a primary key. Checking
+someone in is idempotent: the database holds one record per registration
+and session, so a replayed scan or a double click finds the first record
+and says when and by whom it was made.
+"""
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from ..models import Attendance, BadgeCode, Registration
+
+__all__ = [
+    "AttendanceError",
+    "ScanOutcome",
+    "ScanResult",
+    "attendance_mark_many",
+    "attendance_record",
+    "badge_issue",
+    "check_in",
+    "check_in_by_code",
+]
+
+
+class AttendanceError(Exception):
+    """A rule refused the change; the message is fit to show the user."""
+
+    def __init__(self, message, *, code="invalid"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+class ScanOutcome(models.TextChoices):
+    CHECKED_IN = "checked_in", _("Checked in")
+    ALREADY = "already", _("Already checked in")
+    NOT_FOR_SESSION = "not_for_session", _("Not registered for this session")
+    NOT_APPROVED = "not_approved", _("Registration not approved")
+    UNKNOWN = "unknown", _("Unknown code")
+    REVOKED = "revoked", _("Revoked badge")
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    outcome: str
+    registration: Registration | None = None
+    attendance: Attendance | None = None
+
+    @property
+    def ok(self):
+        return self.outcome in (ScanOutcome.CHECKED_IN, ScanOutcome.ALREADY)
+
+
+def badge_issue(*, registration: Registration, by=None, reissue=False) -> BadgeCode:
+    """The registration's live badge code, drawn on first use.
+
+    With `reissue`, the live code is revoked and a new one drawn, so the
+    old badge is refused at the door. Only approved registrations get one.
+    """
+    with transaction.atomic():
+        registration = Registration.objects.select_for_update(of=("self",)).get(
+            pk=registration.pk
+        )
+        if registration.status != Registration.Status.APPROVED:
+            raise AttendanceError(
+                _("Only an approved registration gets a badge."), code="not_approved"
+            )
+        live = registration.badge_codes.filter(revoked_at__isnull=True).first()
+        if live is not None and not reissue:
+            return live
+        if live is not None:
+            live.revoked_at = timezone.now()
+            live.save(update_fields=["revoked_at"])
+        return BadgeCode.objects.create(registration=registration, issued_by=by)
+
+
+def check_in(
+    *, session, registration: Registration, by, method, override=False
+) -> ScanResult:
+    """Record that the person is present at the session, once.
+
+    `override` admits someone who had not chosen the session (staff decide
+    at the door); the record says so. Never for an unapproved registration
+    or another meeting's.
+    """
+    if registration.status != Registration.Status.APPROVED:
+        return ScanResult(ScanOutcome.NOT_APPROVED, registration)
+    if registration.meeting_id != session.meeting_id:
+        return ScanResult(ScanOutcome.NOT_FOR_SESSION, registration)
+    chose_session = registration.sessions.filter(pk=session.pk).exists()
+    if not chose_session and not override:
+        return ScanResult(ScanOutcome.NOT_FOR_SESSION, registration)
+    existing = (
+        Attendance.objects.select_related("recorded_by")
+        .filter(registration=registration, session=session)
+        .first()
+    )
+    if existing is not None and existing.status == Attendance.Status.PRESENT:
+        return ScanResult(ScanOutcome.ALREADY, registration, existing)
+    try:
+        with transaction.atomic():
+            attendance = _record(
+                registration=registration,
+                session=session,
+                status=Attendance.Status.PRESENT,
+                by=by,
+                method=method,
+                override=not chose_session,
+            )
+    except IntegrityError:
+        # Two desks scanned the same badge at the same moment.
+        existing = Attendance.objects.select_related("recorded_by").get(
+            registration=registration, session=session
+        )
+        return ScanResult(ScanOutcome.ALREADY, registration, existing)
+    return ScanResult(ScanOutcome.CHECKED_IN, registration, attendance)
+
+
+def check_in_by_code(*, session, code: str, by, override=False) -> ScanResult:
+    """Check in whoever's badge carries `code` (as a scanner types it)."""
+    code = (code or "").strip()
+    badge = (
+        BadgeCode.objects.select_related("registration__delegate").filter(code=code)
+        if code
+        else BadgeCode.objects.none()
+    ).first()
+    if badge is None:
+        return ScanResult(ScanOutcome.UNKNOWN)
+    if badge.revoked_at is not None:
+        return ScanResult(ScanOutcome.REVOKED, badge.registration)
+    return check_in(
+        session=session,
+        registration=badge.registration,
+        by=by,
+        method=Attendance.Method.SCAN,
+        override=override,
+    )
+
+
+def _record(*, registration, session, status, by, method, override=False, note=""):
+    attendance, _created = Attendance.objects.update_or_create(
+        registration=registration,
+        session=session,
+        defaults={
+            "status": status,
+            "method": method,
+            "recorded_at": timezone.now(),
+            "recorded_by": by if by is not None and by.is_authenticated else None,
+            "override": override,
+            "note": note,
+        },
+    )
+    return attendance
+
+
+def attendance_record(
+    *, registration, session, status, by, method, note=""
+) -> Attendance:
+    """Set one person's attendance at one session (admin, sheet, import)."""
+    if registration.meeting_id != session.meeting_id:
+        raise AttendanceError(
+            _("%(reference)s is registered for another meeting.")
+            % {"reference": registration.reference},
+            code="other_meeting",
+        )
+    with transaction.atomic():
+        chose_session = registration.sessions.filter(pk=session.pk).exists()
+        return _record(
+            registration=registration,
+            session=session,
+            status=status,
+            by=by,
+            method=method,
+            override=not chose_session,
+            note=note,
+        )
+
+
+def attendance_mark_many(*, session, registrations, status, by, method) -> int:
+    """Record the same status for many people at one session, all or none."""
+    with transaction.atomic():
+        count = 0
+        for registration in registrations:
+            attendance_record(
+                registration=registration,
+                session=session,
+                status=status,
+                by=by,
+                method=method,
+            )
+            count += 1
+    return count
