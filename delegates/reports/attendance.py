@@ -1,0 +1,1 @@
+"""Attendance reports: by session, delegation x session matrix, summary."""

@@ -1,0 +1,1 @@
+"""The List of Participants and the sign-in sheets."""
