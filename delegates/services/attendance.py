@@ -141,26 +141,31 @@ def check_in_by_code(*, session, code: str, by, override=False) -> ScanResult:
     )
 
 
-def _record(*, registration, session, status, by, method, override=False, note=""):
+def _record(*, registration, session, status, by, method, override=False, note=None):
+    """Create or update the one record; a note of None keeps the one held."""
+    defaults = {
+        "status": status,
+        "method": method,
+        "recorded_at": timezone.now(),
+        "recorded_by": by if by is not None and by.is_authenticated else None,
+        # Only a presence can be admitted: absent or excused needs no door.
+        "override": override and status == Attendance.Status.PRESENT,
+    }
+    if note is not None:
+        defaults["note"] = note
     attendance, _created = Attendance.objects.update_or_create(
-        registration=registration,
-        session=session,
-        defaults={
-            "status": status,
-            "method": method,
-            "recorded_at": timezone.now(),
-            "recorded_by": by if by is not None and by.is_authenticated else None,
-            "override": override,
-            "note": note,
-        },
+        registration=registration, session=session, defaults=defaults
     )
     return attendance
 
 
 def attendance_record(
-    *, registration, session, status, by, method, note=""
+    *, registration, session, status, by, method, note=None
 ) -> Attendance:
-    """Set one person's attendance at one session (admin, sheet, import)."""
+    """Set one person's attendance at one session (admin, sheet, import).
+
+    A `note` of None keeps the note already on the record.
+    """
     if registration.meeting_id != session.meeting_id:
         raise AttendanceError(
             _("%(reference)s is registered for another meeting.")

@@ -152,3 +152,29 @@ def test_mark_many_is_all_or_nothing(registered, desk):
             method=Attendance.Method.SHEET,
         )
     assert not Attendance.objects.exists()
+
+
+def test_a_note_survives_later_marks_and_absence_is_never_an_override(registered, desk):
+    registration, _session = registered
+    unchosen = SessionFactory(meeting=registration.meeting)
+    services.attendance_record(
+        registration=registration,
+        session=unchosen,
+        status=Attendance.Status.EXCUSED,
+        by=desk,
+        method=Attendance.Method.ADMIN,
+        note="Head of delegation excused by letter",
+    )
+    attendance = Attendance.objects.get()
+    assert attendance.override is False
+    services.check_in(
+        session=unchosen,
+        registration=registration,
+        by=desk,
+        method=Attendance.Method.SEARCH,
+        override=True,
+    )
+    attendance.refresh_from_db()
+    assert attendance.status == Attendance.Status.PRESENT
+    assert attendance.override is True
+    assert attendance.note == "Head of delegation excused by letter"
