@@ -9,9 +9,11 @@ from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Case, Count, IntegerField, Q, When
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -27,9 +29,9 @@ from meetings.admin import (
     format_local,
     meeting_zone_from_post,
 )
-from meetings.models import Session
+from meetings.models import Meeting, Session
 
-from . import selectors, services
+from . import badges, selectors, services
 from .exports import RegistrationExporter, render_csv, render_xlsx
 from .letters import invitation_letter_pdf
 from .models import (
@@ -187,6 +189,41 @@ class RegistrationInline(admin.TabularInline):
         return super().get_queryset(request).select_related("delegate")
 
 
+def pdf_download(content, filename):
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def badges_download(model_admin, request, registrations, filename):
+    """The badges of the approved among `registrations` (a queryset) as a PDF,
+    saying how many were left out; None, with a message, if there are none."""
+    sheet = badges.badges_for(registrations, by=request.user)
+    if not sheet:
+        model_admin.message_user(
+            request,
+            gettext("No badges to print: only an approved registration gets one."),
+            messages.WARNING,
+        )
+        return None
+    left_out = registrations.count() - len(sheet)
+    if left_out:
+        model_admin.message_user(
+            request,
+            ngettext(
+                "%(count)d registration was left out of the badges: it is not "
+                "approved.",
+                "%(count)d registrations were left out of the badges: they are not "
+                "approved.",
+                left_out,
+            )
+            % {"count": left_out},
+            messages.WARNING,
+        )
+    return pdf_download(badges.render_badges(sheet), filename)
+
+
 @admin.register(Delegation)
 class DelegationAdmin(admin.ModelAdmin):
     list_display = ["party", "meeting", "quota", "approved_count", "pending_count"]
@@ -197,6 +234,7 @@ class DelegationAdmin(admin.ModelAdmin):
     autocomplete_fields = ["meeting", "party"]
     filter_horizontal = ["focal_points"]
     inlines = [RegistrationInline]
+    actions = ["print_badges"]
 
     def get_queryset(self, request):
         # The changelist ignores list_select_related for a queryset that
@@ -243,6 +281,23 @@ class DelegationAdmin(admin.ModelAdmin):
     @admin.display(description=_("pending"), ordering="pending_count")
     def pending_count(self, delegation):
         return delegation.pending_count
+
+    def has_print_badges_permission(self, request):
+        registrations = self.admin_site.get_model_admin(Registration)
+        return registrations.has_view_permission(request)
+
+    @admin.action(
+        description=_("Print badges for the delegation(s)"),
+        permissions=["print_badges"],
+    )
+    def print_badges(self, request, queryset):
+        delegations = list(queryset.select_related("meeting", "party"))
+        registrations = Registration.objects.filter(delegation__in=delegations)
+        filename = "badges.pdf"
+        if len(delegations) == 1:
+            delegation = delegations[0]
+            filename = f"badges-{delegation.meeting.slug}-{delegation.party.code}.pdf"
+        return badges_download(self, request, registrations, filename)
 
 
 @admin.register(Delegate)
@@ -418,6 +473,8 @@ class RegistrationAdmin(admin.ModelAdmin):
         "waitlist_selected",
         "reject_selected",
         "reopen_selected",
+        "print_badges",
+        "record_attendance",
     ]
     fieldsets = [
         (
@@ -593,6 +650,22 @@ class RegistrationAdmin(admin.ModelAdmin):
     def reopen_selected(self, request, queryset):
         self._decide(request, self._in_order(queryset), Status.PENDING)
 
+    @admin.action(description=_("Print badges for selected"), permissions=["view"])
+    def print_badges(self, request, queryset):
+        return badges_download(self, request, queryset, "badges.pdf")
+
+    def has_record_attendance_permission(self, request):
+        return request.user.has_perms(
+            ["delegates.add_attendance", "delegates.change_attendance"]
+        )
+
+    @admin.action(
+        description=_("Record attendance at a session…"),
+        permissions=["record_attendance"],
+    )
+    def record_attendance(self, request, queryset):
+        return record_attendance_page(self, request, queryset)
+
     def _rejection_page(self, request, registrations, form, *, action, back_url):
         context = {
             **self.admin_site.each_context(request),
@@ -629,6 +702,21 @@ class RegistrationAdmin(admin.ModelAdmin):
                 "<path:object_id>/letter/",
                 wrap(self.letter_view),
                 name="{}_{}_letter".format(*info),
+            ),
+            path(
+                "<path:object_id>/badge/",
+                wrap(self.badge_view),
+                name="{}_{}_badge".format(*info),
+            ),
+            path(
+                "<path:object_id>/badge/reissue/",
+                wrap(require_POST(self.badge_reissue_view)),
+                name="{}_{}_badge_reissue".format(*info),
+            ),
+            path(
+                "badges/meeting/<int:meeting_pk>/",
+                wrap(self.meeting_badges_view),
+                name="{}_{}_meeting_badges".format(*info),
             ),
         ]
         for name, to_status, _label in DECISIONS:
@@ -704,6 +792,78 @@ class RegistrationAdmin(admin.ModelAdmin):
         response["Cache-Control"] = "no-store"
         return response
 
+    def badge_view(self, request, object_id):
+        registration = self.get_object(request, unquote(object_id))
+        if registration is None or registration.status != Status.APPROVED:
+            raise Http404
+        if not self.has_view_permission(request, registration):
+            raise PermissionDenied
+        pdf = badges.badges_pdf([registration], by=request.user)
+        return pdf_download(pdf, f"badge-{registration.reference}.pdf")
+
+    def badge_reissue_view(self, request, object_id):
+        registration = self._get_for_change(request, object_id)
+        if registration.status != Status.APPROVED:
+            raise Http404
+        services.badge_issue(registration=registration, by=request.user, reissue=True)
+        self.message_user(
+            request,
+            gettext(
+                "A new badge code was drawn for %(reference)s: the old badge no "
+                "longer works at the door. Print the new badge."
+            )
+            % {"reference": registration.reference},
+        )
+        return HttpResponseRedirect(self._change_url(request, registration))
+
+    def meeting_badges_view(self, request, meeting_pk):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        meeting = get_object_or_404(Meeting, pk=meeting_pk)
+        registrations = self.get_queryset(request).filter(meeting=meeting)
+        response = badges_download(
+            self, request, registrations, f"badges-{meeting.slug}.pdf"
+        )
+        if response is None:
+            url = reverse(
+                "admin:delegates_registration_changelist",
+                current_app=self.admin_site.name,
+            )
+            return HttpResponseRedirect(f"{url}?meeting__id__exact={meeting.pk}")
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        meeting_pk = request.GET.get("meeting__id__exact", "")
+        if meeting_pk.isdigit():
+            extra_context = {
+                **(extra_context or {}),
+                "meeting_badges_url": reverse(
+                    "admin:delegates_registration_meeting_badges",
+                    args=[int(meeting_pk)],
+                    current_app=self.admin_site.name,
+                ),
+            }
+        return super().changelist_view(request, extra_context)
+
+    def _badge_links(self, request, registration):
+        if registration.status != Status.APPROVED:
+            return {}
+        opts = self.opts
+        links = {
+            "badge_url": reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_badge",
+                args=[registration.pk],
+                current_app=self.admin_site.name,
+            )
+        }
+        if self.has_change_permission(request, registration):
+            links["badge_reissue_url"] = reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_badge_reissue",
+                args=[registration.pk],
+                current_app=self.admin_site.name,
+            )
+        return links
+
     def export_view(self, request, file_format):
         renderers = {"csv": render_csv, "xlsx": render_xlsx}
         if file_format not in renderers:
@@ -765,6 +925,7 @@ class RegistrationAdmin(admin.ModelAdmin):
         return {
             "decisions": decisions,
             "letter_url": letter_url,
+            **self._badge_links(request, registration),
             "approved_version": self._approved_version(request, registration),
         }
 
@@ -819,6 +980,9 @@ class AttendanceForm(forms.ModelForm):
 
 @admin.register(Attendance)
 class AttendanceAdmin(MeetingClockMixin, admin.ModelAdmin):
+    """Attendance records. Every write goes through the services, which set
+    who recorded a record, when and how; the form never takes those."""
+
     form = AttendanceForm
     list_display = [
         "reference",
@@ -827,6 +991,7 @@ class AttendanceAdmin(MeetingClockMixin, admin.ModelAdmin):
         "session",
         "status",
         "method",
+        "override",
         "local_recorded_at",
         "recorded_by",
     ]
@@ -847,13 +1012,26 @@ class AttendanceAdmin(MeetingClockMixin, admin.ModelAdmin):
         "registration",
         "session",
         "status",
+        "note",
         "method",
+        "override",
         "recorded_at",
         "recorded_by",
-        "note",
     ]
-    readonly_fields = ["recorded_by"]
+    readonly_fields = ["method", "override", "recorded_at", "recorded_by"]
     autocomplete_fields = ["registration", "session"]
+    actions = ["mark_present", "mark_absent", "mark_excused"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["registration", "session", "status", "note"]
+        return self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        # Another person or session would be another record.
+        return ["registration", "session", *self.readonly_fields]
 
     def get_queryset(self, request):
         return (
@@ -874,8 +1052,54 @@ class AttendanceAdmin(MeetingClockMixin, admin.ModelAdmin):
         return attendance.session.meeting.tz if attendance else None
 
     def save_model(self, request, obj, form, change):
-        obj.recorded_by = request.user
-        super().save_model(request, obj, form, change)
+        # Saving an untouched form would claim the record for this user.
+        if change and not form.has_changed():
+            return
+        attendance = services.attendance_record(
+            registration=obj.registration,
+            session=obj.session,
+            status=obj.status,
+            by=request.user,
+            method=Attendance.Method.ADMIN,
+            note=obj.note,
+        )
+        # The admin's log entry and redirect name the object it was given.
+        obj.pk = attendance.pk
+
+    def _mark(self, request, queryset, status):
+        attendances = list(queryset)
+        # All or nothing, like a form.
+        with transaction.atomic():
+            for attendance in attendances:
+                services.attendance_record(
+                    registration=attendance.registration,
+                    session=attendance.session,
+                    status=status,
+                    by=request.user,
+                    method=Attendance.Method.ADMIN,
+                    note=attendance.note,
+                )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d attendance record marked “%(status)s”.",
+                "%(count)d attendance records marked “%(status)s”.",
+                len(attendances),
+            )
+            % {"count": len(attendances), "status": Attendance.Status(status).label},
+        )
+
+    @admin.action(description=_("Mark selected present"), permissions=["change"])
+    def mark_present(self, request, queryset):
+        self._mark(request, queryset, Attendance.Status.PRESENT)
+
+    @admin.action(description=_("Mark selected absent"), permissions=["change"])
+    def mark_absent(self, request, queryset):
+        self._mark(request, queryset, Attendance.Status.ABSENT)
+
+    @admin.action(description=_("Mark selected excused"), permissions=["change"])
+    def mark_excused(self, request, queryset):
+        self._mark(request, queryset, Attendance.Status.EXCUSED)
 
     @admin.display(description=_("reference"), ordering="registration__reference")
     def reference(self, attendance):
@@ -899,3 +1123,99 @@ class AttendanceAdmin(MeetingClockMixin, admin.ModelAdmin):
         return format_local(
             timezone.localtime(attendance.recorded_at, meeting.tz), meeting.time_zone
         )
+
+
+# Attendance for many registrations at once, from the registrations' list.
+
+
+class RecordAttendanceForm(forms.Form):
+    session = forms.ModelChoiceField(
+        label=_("Session"), queryset=Session.objects.none()
+    )
+    status = forms.ChoiceField(
+        label=_("Attendance"),
+        choices=Attendance.Status.choices,
+        initial=Attendance.Status.PRESENT,
+    )
+
+    def __init__(self, *args, meeting, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.meeting = meeting
+        session = self.fields["session"]
+        session.queryset = meeting.sessions.order_by("starts_at", "order", "pk")
+        session.label_from_instance = self.session_label
+
+    def session_label(self, session):
+        local = timezone.localtime(session.starts_at, self.meeting.tz)
+        return f"{format_local(local, self.meeting.time_zone)}: {session.title}"
+
+
+def _record_attendance_refusal(registrations):
+    if len({registration.meeting_id for registration in registrations}) > 1:
+        return gettext(
+            "Choose registrations of one meeting: the selected ones are for "
+            "several, and a session belongs to one."
+        )
+    not_approved = [
+        registration.reference
+        for registration in registrations
+        if registration.status != Status.APPROVED
+    ]
+    if not_approved:
+        return gettext(
+            "Attendance is recorded for approved registrations only; these are "
+            "not approved: %(references)s."
+        ) % {"references": ", ".join(not_approved)}
+    return None
+
+
+def record_attendance_page(model_admin, request, queryset):
+    """The registrations' action: asks for a session and a status, then
+    records them for every selected registration, all or none."""
+    registrations = list(queryset.select_related("meeting").order_by("reference"))
+    refusal = _record_attendance_refusal(registrations)
+    if refusal:
+        model_admin.message_user(request, refusal, messages.ERROR)
+        return None
+    meeting = registrations[0].meeting
+    confirmed = "confirm" in request.POST
+    form = RecordAttendanceForm(request.POST if confirmed else None, meeting=meeting)
+    if confirmed and form.is_valid():
+        session = form.cleaned_data["session"]
+        status = form.cleaned_data["status"]
+        count = services.attendance_mark_many(
+            session=session,
+            registrations=registrations,
+            status=status,
+            by=request.user,
+            method=Attendance.Method.ADMIN,
+        )
+        model_admin.message_user(
+            request,
+            ngettext(
+                "Attendance “%(status)s” at %(session)s recorded for "
+                "%(count)d registration.",
+                "Attendance “%(status)s” at %(session)s recorded for "
+                "%(count)d registrations.",
+                count,
+            )
+            % {
+                "status": Attendance.Status(status).label,
+                "session": session.title,
+                "count": count,
+            },
+        )
+        return None
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": _("Record attendance at a session"),
+        "opts": model_admin.opts,
+        "meeting": meeting,
+        "registrations": registrations,
+        "form": form,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "media": model_admin.media,
+    }
+    return TemplateResponse(
+        request, "admin/delegates/registration/record_attendance.html", context
+    )

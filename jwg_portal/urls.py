@@ -11,9 +11,11 @@ admin.site.index_title = _("Secretariat")
 urlpatterns = [
     path("healthz", meeting_views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/reports/", include("delegates.reports_admin")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),
     path("focal/", include("delegates.focal_urls")),
+    path("checkin/", include("delegates.checkin_urls")),
     path("", include("delegates.urls")),
     path("", include("meetings.urls")),
 ]
