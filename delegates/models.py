@@ -59,6 +59,12 @@ class Party(models.Model):
         help_text=_("Used in reference codes: ISO alpha-3 for states."),
     )
     name = models.CharField(_("name"), max_length=200, unique=True)
+    short_name = models.CharField(
+        _("short name"),
+        max_length=40,
+        blank=True,
+        help_text=_("How reports name it, e.g. UN ESCAP; empty: the code."),
+    )
     kind = models.CharField(_("kind"), max_length=30, choices=PartyKind.choices)
     iso3 = models.CharField(
         _("ISO 3166 alpha-3"),
@@ -103,6 +109,14 @@ class Party(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def label(self):
+        """How a report names the party: a state by its name, an
+        organisation by its short name or code (IGF, UN ESCAP)."""
+        if self.iso3:
+            return self.name
+        return self.short_name or self.code
 
     def kind_on(self, date):
         """The party's kind at a date: a state is an observer before it joins."""

@@ -117,7 +117,10 @@ MEMBER_STATES = (
     ("TLS", "Timor-Leste", datetime.date(2025, 10, 26)),
 )
 
-# (code, name, kind) of parties that are not member states.
+# (code, name, kind) of parties that are not member states; SHORT_NAMES
+# where reports should not use the code.
+SHORT_NAMES = {"ESCAP": "UN ESCAP"}
+
 OTHER_PARTIES = (
     ("ASEC", "ASEAN Secretariat", PartyKind.ASEAN_SECRETARIAT),
     (

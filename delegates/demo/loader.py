@@ -195,7 +195,13 @@ def load_parties(tally):
             tally,
             Party,
             {"code": code},
-            {"name": name, "kind": kind, "iso3": None, "asean_member_since": None},
+            {
+                "name": name,
+                "short_name": data.SHORT_NAMES.get(code, ""),
+                "kind": kind,
+                "iso3": None,
+                "asean_member_since": None,
+            },
         )
     return parties
 

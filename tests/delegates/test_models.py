@@ -224,3 +224,11 @@ def test_deleting_a_meeting_takes_its_registrations_but_a_delegation_is_kept():
         registration.delegation.delete()
     registration.meeting.delete()
     assert not Registration.objects.exists()
+
+
+def test_a_party_is_labelled_by_name_short_name_or_code():
+    assert MemberStateFactory(code="VNM", name="Viet Nam").label == "Viet Nam"
+    escap = PartyFactory(code="ESCAP", name="United Nations ESCAP")
+    assert escap.label == "ESCAP"
+    escap.short_name = "UN ESCAP"
+    assert escap.label == "UN ESCAP"
