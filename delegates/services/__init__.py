@@ -6,4 +6,5 @@ function runs in one transaction and sends mail only after it commits.
 """
 
 from .attendance import *  # noqa: F403
+from .errors import ServiceError as ServiceError
 from .registration import *  # noqa: F403

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Attendance, BadgeCode, Registration
+from .errors import ServiceError
 
 __all__ = [
     "AttendanceError",
@@ -26,13 +27,8 @@ __all__ = [
 ]
 
 
-class AttendanceError(Exception):
-    """A rule refused the change; the message is fit to show the user."""
-
-    def __init__(self, message, *, code="invalid"):
-        super().__init__(message)
-        self.message = message
-        self.code = code
+class AttendanceError(ServiceError):
+    """An attendance rule refused the change."""
 
 
 class ScanOutcome(models.TextChoices):

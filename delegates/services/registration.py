@@ -31,6 +31,7 @@ from meetings.models import Meeting, Session
 
 from .. import emails
 from ..models import Delegate, Delegation, Registration, RegistrationEvent
+from .errors import ServiceError
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
@@ -94,13 +95,8 @@ REGISTRATION_FIELDS = (
 )
 
 
-class RegistrationError(Exception):
-    """A rule refused the change; the message is fit to show the user."""
-
-    def __init__(self, message, *, code="invalid"):
-        super().__init__(message)
-        self.message = message
-        self.code = code
+class RegistrationError(ServiceError):
+    """A registration rule refused the change."""
 
 
 class DuplicateRegistration(RegistrationError):
