@@ -400,7 +400,8 @@ class NominationImportForm(forms.Form):
     consent_privacy = forms.BooleanField(
         label=_(
             "Every nominee in this file has been informed of the privacy notice "
-            "and agrees"
+            "and agrees that the secretariat processes their data to organise "
+            "the meeting."
         ),
         required=True,
     )
