@@ -1213,7 +1213,9 @@ def record_attendance_page(model_admin, request, queryset):
         "meeting": meeting,
         "registrations": registrations,
         "form": form,
+        "action": "record_attendance",
         "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "back_url": reverse("admin:delegates_registration_changelist"),
         "media": model_admin.media,
     }
     return TemplateResponse(
