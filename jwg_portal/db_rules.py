@@ -31,6 +31,8 @@ class RowRule:
     tables: tuple = ()
 
     def create_sql(self, vendor):
+        if "'" in self.message:
+            raise ValueError(f"{self.name}: the message is quoted in SQL; no '.")
         if vendor == "sqlite":
             return [
                 f"CREATE TRIGGER {self.name}_{event.lower()} "

@@ -3,6 +3,7 @@
 import datetime
 import zoneinfo
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -372,3 +373,213 @@ class AgendaItem(models.Model):
 
     def __str__(self):
         return f"{self.number}. {self.title}"
+
+
+class Minutes(models.Model):
+    """The record of one session: what was discussed, concluded and to do.
+
+    Written in Markdown, rendered sanitised. Adopted minutes are read-only
+    until the secretariat reopens them; every change keeps a revision.
+    """
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        CIRCULATED = "circulated", _("Circulated for comment")
+        ADOPTED = "adopted", _("Adopted")
+        ADOPTED_AD_REFERENDUM = "adopted_ad_referendum", _("Adopted ad referendum")
+
+    ADOPTED_STATUSES = (Status.ADOPTED, Status.ADOPTED_AD_REFERENDUM)
+
+    session = models.OneToOneField(
+        Session,
+        verbose_name=_("session"),
+        on_delete=models.CASCADE,
+        related_name="minutes",
+    )
+    status = models.CharField(
+        _("status"), max_length=30, choices=Status.choices, default=Status.DRAFT
+    )
+    introduction = models.TextField(
+        _("introduction"), blank=True, help_text=_("Markdown.")
+    )
+    rapporteurs = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("rapporteurs"),
+        blank=True,
+        related_name="rapporteur_minutes",
+    )
+    circulated_at = models.DateTimeField(_("circulated at"), null=True, blank=True)
+    comments_due = models.DateField(_("comments due"), null=True, blank=True)
+    adopted_on = models.DateField(_("adopted on"), null=True, blank=True)
+    is_demo = models.BooleanField(_("demo content"), default=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("minutes")
+        verbose_name_plural = _("minutes")
+        ordering = ["session__meeting", "session__starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    Q(status__in=["adopted", "adopted_ad_referendum"])
+                    & Q(adopted_on__isnull=False)
+                )
+                | (Q(status__in=["draft", "circulated"]) & Q(adopted_on__isnull=True)),
+                name="minutes_adopted_iff_dated",
+                violation_error_message=_(
+                    "Adopted minutes carry their date of adoption, and only they."
+                ),
+            ),
+        ]
+        permissions = [
+            ("manage_minutes", _("Can circulate, adopt and reopen minutes")),
+        ]
+
+    def __str__(self):
+        return str(_("Minutes of %(session)s") % {"session": self.session.title})
+
+    @property
+    def is_adopted(self):
+        return self.status in self.ADOPTED_STATUSES
+
+
+class MinutesItem(models.Model):
+    """The record of one agenda item: the discussion in summary."""
+
+    minutes = models.ForeignKey(
+        Minutes,
+        verbose_name=_("minutes"),
+        on_delete=models.CASCADE,
+        related_name="items",
+    )
+    agenda_item = models.OneToOneField(
+        AgendaItem,
+        verbose_name=_("agenda item"),
+        on_delete=models.CASCADE,
+        related_name="record",
+    )
+    discussion = models.TextField(
+        _("discussion in summary"), blank=True, help_text=_("Markdown.")
+    )
+
+    class Meta:
+        verbose_name = _("record of an agenda item")
+        verbose_name_plural = _("records of agenda items")
+        ordering = ["minutes", "agenda_item__order", "agenda_item__number"]
+
+    def __str__(self):
+        return str(self.agenda_item)
+
+
+class Conclusion(models.Model):
+    """What the meeting agreed, noted, endorsed, adopted or requested."""
+
+    class Kind(models.TextChoices):
+        AGREED = "agreed", _("agreed")
+        NOTED = "noted", _("noted")
+        ENDORSED = "endorsed", _("endorsed")
+        ADOPTED_AD_REFERENDUM = "adopted_ad_referendum", _("adopted ad referendum")
+        REQUESTED = "requested", _("requested")
+
+    item = models.ForeignKey(
+        MinutesItem,
+        verbose_name=_("agenda item"),
+        on_delete=models.CASCADE,
+        related_name="conclusions",
+    )
+    kind = models.CharField(_("the Meeting"), max_length=30, choices=Kind.choices)
+    text = models.TextField(_("text"), help_text=_("Markdown."))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("conclusion")
+        verbose_name_plural = _("conclusions")
+        ordering = ["item", "order", "pk"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.text[:60]}"
+
+
+class ActionItem(models.Model):
+    """A follow-up the meeting decided, tracked until done or dropped, and
+    brought back as a matter arising when the body meets again."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        DROPPED = "dropped", _("Dropped")
+
+    OPEN_STATUSES = (Status.OPEN, Status.IN_PROGRESS)
+
+    item = models.ForeignKey(
+        MinutesItem,
+        verbose_name=_("agenda item"),
+        on_delete=models.CASCADE,
+        related_name="actions",
+    )
+    text = models.TextField(_("action"), help_text=_("Markdown."))
+    responsible_bodies = models.ManyToManyField(
+        Body,
+        verbose_name=_("responsible bodies"),
+        blank=True,
+        related_name="actions",
+    )
+    responsible_note = models.CharField(
+        _("responsible (as the minutes say it)"),
+        max_length=300,
+        blank=True,
+        help_text=_("e.g. All AMS; the ASEAN Secretariat with Indonesia."),
+    )
+    due_date = models.DateField(_("due"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
+    )
+    progress_note = models.TextField(_("progress"), blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("action item")
+        verbose_name_plural = _("action items")
+        ordering = ["item", "pk"]
+        indexes = [models.Index(fields=["status", "due_date"])]
+
+    def __str__(self):
+        return self.text[:80]
+
+
+class MinutesRevision(models.Model):
+    """One saved state of a session's minutes: who, when, what changed."""
+
+    minutes = models.ForeignKey(
+        Minutes,
+        verbose_name=_("minutes"),
+        on_delete=models.CASCADE,
+        related_name="revisions",
+    )
+    number = models.PositiveIntegerField(_("revision"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+    action = models.CharField(_("action"), max_length=30)
+    note = models.TextField(_("note"), blank=True)
+    content = models.JSONField(_("content"))
+
+    class Meta:
+        verbose_name = _("minutes revision")
+        verbose_name_plural = _("minutes revisions")
+        ordering = ["minutes", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["minutes", "number"], name="minutes_revision_unique_number"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.minutes} r{self.number}"

@@ -26,4 +26,20 @@ MEETING_KEEPS_ITS_SESSIONS = RowRule(
     message="the new dates would leave a session outside the meeting",
 )
 
-RULES = (SESSION_WITHIN_MEETING, MEETING_KEEPS_ITS_SESSIONS)
+MINUTES_ITEM_OF_ITS_SESSION = RowRule(
+    name="minutes_item_of_its_session",
+    table="meetings_minutesitem",
+    tables=("meetings_minutes", "meetings_agendaitem"),
+    condition=(
+        "(SELECT a.session_id FROM meetings_agendaitem a "
+        "WHERE a.id = NEW.agenda_item_id) = "
+        "(SELECT m.session_id FROM meetings_minutes m WHERE m.id = NEW.minutes_id)"
+    ),
+    message="a record must belong to an agenda item of the same session",
+)
+
+RULES = (
+    SESSION_WITHIN_MEETING,
+    MEETING_KEEPS_ITS_SESSIONS,
+    MINUTES_ITEM_OF_ITS_SESSION,
+)

@@ -216,3 +216,29 @@ def test_session_clean_checks_the_dates_of_an_unsaved_meeting():
     with pytest.raises(ValidationError) as excinfo:
         session.clean()
     assert "within its meeting" in str(excinfo.value)
+
+
+def test_minutes_carry_an_adoption_date_exactly_when_adopted():
+    from meetings.models import Minutes
+
+    session = SessionFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Minutes.objects.create(session=session, status=Minutes.Status.ADOPTED)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Minutes.objects.create(session=session, adopted_on=datetime.date(2024, 5, 3))
+    minutes = Minutes.objects.create(
+        session=session,
+        status=Minutes.Status.ADOPTED_AD_REFERENDUM,
+        adopted_on=datetime.date(2024, 5, 3),
+    )
+    assert minutes.is_adopted
+
+
+def test_a_minutes_record_must_be_of_an_agenda_item_of_its_session():
+    from meetings.models import Minutes, MinutesItem
+
+    minutes = Minutes.objects.create(session=SessionFactory())
+    own = AgendaItemFactory(session=minutes.session)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MinutesItem.objects.create(minutes=minutes, agenda_item=AgendaItemFactory())
+    assert MinutesItem.objects.create(minutes=minutes, agenda_item=own)
