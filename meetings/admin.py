@@ -1,4 +1,4 @@
-"""The secretariat's admin for the programme.
+"""The secretariat's admin for the programme and the minutes.
 
 Times are stored in UTC but a meeting keeps the clock of its venue, so the
 forms that hold a meeting's date-times read and show them in the meeting's own
@@ -6,20 +6,31 @@ zone, and the lists name the zone beside each time.
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import models
 from django.db.models import Count, Q
-from django.template.response import SimpleTemplateResponse
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import SimpleTemplateResponse, TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from . import services
+from .markup import render_markdown
 from .models import (
+    ActionItem,
     AgendaItem,
     Body,
+    Conclusion,
     Meeting,
+    Minutes,
+    MinutesItem,
     PartyKind,
     Session,
     validate_time_zone,
@@ -324,3 +335,428 @@ class AgendaItemAdmin(admin.ModelAdmin):
     search_fields = ["number", "title", "session__title"]
     ordering = ["session", "order", "number"]
     autocomplete_fields = ["session"]
+
+
+# Minutes: the secretariat manages all of them; a rapporteur sees and edits
+# only the minutes of the sessions assigned to them. Adopted minutes are
+# read-only until reopened, and every save keeps a revision.
+
+
+def is_secretariat(user):
+    return user.is_superuser or user.has_perm(services.MANAGE_PERMISSION)
+
+
+def minutes_for(request, queryset, lookup="pk"):
+    """The part of `queryset` the user may see; `lookup` leads to Minutes."""
+    if is_secretariat(request.user):
+        return queryset
+    allowed = Minutes.objects.filter(rapporteurs=request.user).values("pk")
+    return queryset.filter(**{f"{lookup}__in": allowed})
+
+
+class MinutesReadOnlyMixin:
+    """Inlines that may not change a thing once their minutes are adopted."""
+
+    def minutes_of(self, obj):
+        return obj if isinstance(obj, Minutes) else getattr(obj, "minutes", None)
+
+    def _open(self, obj):
+        minutes = self.minutes_of(obj)
+        return minutes is None or not minutes.is_adopted
+
+    def has_add_permission(self, request, obj=None):
+        return self._open(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._open(obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._open(obj) and super().has_delete_permission(request, obj)
+
+
+class MinutesItemInline(MinutesReadOnlyMixin, admin.StackedInline):
+    model = MinutesItem
+    fields = ["agenda_item", "discussion"]
+    readonly_fields = ["agenda_item"]
+    extra = 0
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        # A record per agenda item is made when the minutes are started.
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("agenda_item")
+
+
+class RecipientsField(forms.CharField):
+    widget = forms.Textarea(attrs={"rows": 6, "cols": 60})
+
+    def clean(self, value):
+        value = super().clean(value)
+        addresses = [line.strip() for line in value.splitlines() if line.strip()]
+        for address in addresses:
+            try:
+                validate_email(address)
+            except ValidationError:
+                raise ValidationError(
+                    _("%(address)s is not an email address."),
+                    params={"address": address},
+                ) from None
+        if not addresses:
+            raise ValidationError(_("Name at least one recipient."))
+        return addresses
+
+
+class CirculateForm(forms.Form):
+    recipients = RecipientsField(
+        label=_("recipients"),
+        help_text=_("The heads of delegation's email addresses, one a line."),
+    )
+    comments_due = forms.DateField(
+        label=_("comments due"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+
+class AdoptForm(forms.Form):
+    on = forms.DateField(
+        label=_("adopted on"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    ad_referendum = forms.BooleanField(label=_("ad referendum"), required=False)
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("reason"), widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
+    )
+
+
+class MinutesForm(forms.ModelForm):
+    def clean(self):
+        cleaned_data = super().clean()
+        try:
+            if self.instance.pk:
+                # Read again: the minutes may have been adopted meanwhile.
+                services.minutes_guard_editable(
+                    Minutes.objects.get(pk=self.instance.pk)
+                )
+        except services.MinutesError as error:
+            raise ValidationError(error.message, code=error.code) from None
+        return cleaned_data
+
+
+@admin.register(Minutes)
+class MinutesAdmin(admin.ModelAdmin):
+    form = MinutesForm
+    list_display = [
+        "session_title",
+        "meeting",
+        "status",
+        "adopted_on",
+        "rapporteur_names",
+        "updated_at",
+    ]
+    list_filter = ["status", "session__meeting"]
+    search_fields = ["session__title", "session__meeting__title", "introduction"]
+    ordering = ["session__meeting", "session__starts_at"]
+    autocomplete_fields = ["session"]
+    filter_horizontal = ["rapporteurs"]
+    inlines = [MinutesItemInline]
+    change_form_template = "admin/meetings/minutes/change_form.html"
+    STATE_FIELDS = ["status", "circulated_at", "comments_due", "adopted_on"]
+
+    def get_queryset(self, request):
+        queryset = (
+            super()
+            .get_queryset(request)
+            .select_related("session__meeting")
+            .prefetch_related("rapporteurs")
+        )
+        return minutes_for(request, queryset)
+
+    def get_fields(self, request, obj=None):
+        return ["session", "rapporteurs", "introduction", *self.STATE_FIELDS]
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(self.STATE_FIELDS)
+        if obj is not None:
+            readonly.append("session")
+        if not is_secretariat(request.user):
+            readonly.append("rapporteurs")
+        return readonly
+
+    def has_add_permission(self, request):
+        return is_secretariat(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_adopted:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_adopted:
+            return False
+        return is_secretariat(request.user) and super().has_delete_permission(
+            request, obj
+        )
+
+    @admin.display(description=_("session"), ordering="session__title")
+    def session_title(self, minutes):
+        return minutes.session.title
+
+    @admin.display(description=_("meeting"), ordering="session__meeting__title")
+    def meeting(self, minutes):
+        return minutes.session.meeting.title
+
+    @admin.display(description=_("rapporteurs"))
+    def rapporteur_names(self, minutes):
+        return ", ".join(user.get_username() for user in minutes.rapporteurs.all())
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        minutes = form.instance
+        if change:
+            services.minutes_record_revision(
+                minutes=minutes, by=request.user, action="edited"
+            )
+        else:
+            # Added here rather than through minutes_start: fill in the
+            # records of the agenda items and keep the first revision.
+            services.minutes_start(session=minutes.session, by=request.user)
+            services.minutes_record_revision(
+                minutes=minutes, by=request.user, action="started"
+            )
+
+    # The workflow's own pages.
+
+    def get_urls(self):
+        def wrap(view):
+            return self.admin_site.admin_view(view)
+
+        name = "meetings_minutes"
+        return [
+            path(
+                "<path:object_id>/revisions/diff/",
+                wrap(self.revisions_diff_view),
+                name=f"{name}_revisions_diff",
+            ),
+            path(
+                "<path:object_id>/revisions/",
+                wrap(self.revisions_view),
+                name=f"{name}_revisions",
+            ),
+            path(
+                "<path:object_id>/preview/",
+                wrap(self.preview_view),
+                name=f"{name}_preview",
+            ),
+            path(
+                "<path:object_id>/circulate/",
+                wrap(self.circulate_view),
+                name=f"{name}_circulate",
+            ),
+            path(
+                "<path:object_id>/adopt/", wrap(self.adopt_view), name=f"{name}_adopt"
+            ),
+            path(
+                "<path:object_id>/reopen/",
+                wrap(self.reopen_view),
+                name=f"{name}_reopen",
+            ),
+            *super().get_urls(),
+        ]
+
+    def get_minutes_or_404(self, request, object_id):
+        minutes = self.get_object(request, unquote(object_id))
+        if minutes is None or not self.has_view_or_change_permission(request, minutes):
+            raise Http404(_("No such minutes."))
+        return minutes
+
+    def page_context(self, request, minutes, title, **extra):
+        return {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": minutes,
+            "title": title,
+            "has_view_permission": True,
+            **extra,
+        }
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_manage_minutes": is_secretariat(request.user),
+        }
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def revisions_view(self, request, object_id):
+        minutes = self.get_minutes_or_404(request, object_id)
+        revisions = minutes.revisions.select_related("author").order_by("-number")
+        context = self.page_context(
+            request, minutes, _("Revisions"), revisions=revisions
+        )
+        return TemplateResponse(
+            request, "admin/meetings/minutes/revisions.html", context
+        )
+
+    def revisions_diff_view(self, request, object_id):
+        minutes = self.get_minutes_or_404(request, object_id)
+        try:
+            numbers = [int(request.GET.get(key, "")) for key in ("a", "b")]
+        except ValueError:
+            raise Http404(_("No such revision.")) from None
+        revisions = {r.number: r for r in minutes.revisions.filter(number__in=numbers)}
+        if any(number not in revisions for number in numbers):
+            raise Http404(_("No such revision."))
+        old, new = sorted((revisions[n] for n in numbers), key=lambda r: r.number)
+        context = self.page_context(
+            request,
+            minutes,
+            _("Changes between revisions"),
+            old=old,
+            new=new,
+            # difflib.HtmlDiff escapes the text it puts in the table.
+            diff=mark_safe(services.revision_diff(old, new)),
+        )
+        return TemplateResponse(
+            request, "admin/meetings/minutes/revisions_diff.html", context
+        )
+
+    def preview_view(self, request, object_id):
+        minutes = self.get_minutes_or_404(request, object_id)
+        items = list(
+            minutes.items.select_related("agenda_item").prefetch_related(
+                "conclusions", "actions__responsible_bodies"
+            )
+        )
+        # Every text is Markdown, shown only through the sanitiser.
+        for item in items:
+            item.discussion_html = render_markdown(item.discussion)
+            for conclusion in item.conclusions.all():
+                conclusion.text_html = render_markdown(conclusion.text)
+            for action in item.actions.all():
+                action.text_html = render_markdown(action.text)
+                action.progress_html = render_markdown(action.progress_note)
+        context = self.page_context(
+            request,
+            minutes,
+            _("Preview"),
+            items=items,
+            introduction_html=render_markdown(minutes.introduction),
+        )
+        return TemplateResponse(request, "admin/meetings/minutes/preview.html", context)
+
+    def workflow_view(self, request, object_id, form_class, title, act):
+        minutes = self.get_minutes_or_404(request, object_id)
+        if not is_secretariat(request.user):
+            raise PermissionDenied
+        change_url = reverse("admin:meetings_minutes_change", args=[minutes.pk])
+        form = form_class(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                act(minutes, form.cleaned_data)
+            except services.MinutesError as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                self.message_user(request, _("Done."), messages.SUCCESS)
+                return redirect(change_url)
+        context = self.page_context(
+            request, minutes, title, form=form, change_url=change_url
+        )
+        return TemplateResponse(
+            request, "admin/meetings/minutes/workflow_form.html", context
+        )
+
+    def circulate_view(self, request, object_id):
+        def act(minutes, data):
+            services.minutes_circulate(
+                minutes=minutes,
+                by=request.user,
+                recipients=data["recipients"],
+                comments_due=data["comments_due"],
+            )
+
+        return self.workflow_view(
+            request, object_id, CirculateForm, _("Circulate for comment"), act
+        )
+
+    def adopt_view(self, request, object_id):
+        def act(minutes, data):
+            services.minutes_adopt(
+                minutes=minutes,
+                by=request.user,
+                on=data["on"],
+                ad_referendum=data["ad_referendum"],
+            )
+
+        return self.workflow_view(request, object_id, AdoptForm, _("Adopt"), act)
+
+    def reopen_view(self, request, object_id):
+        def act(minutes, data):
+            services.minutes_reopen(
+                minutes=minutes, by=request.user, reason=data["reason"]
+            )
+
+        return self.workflow_view(request, object_id, ReopenForm, _("Reopen"), act)
+
+
+class ConclusionInline(MinutesReadOnlyMixin, admin.TabularInline):
+    model = Conclusion
+    fields = ["kind", "text", "order"]
+    extra = 0
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 60})}
+    }
+
+
+class ActionItemInline(MinutesReadOnlyMixin, admin.StackedInline):
+    model = ActionItem
+    fields = [
+        "text",
+        "responsible_bodies",
+        "responsible_note",
+        "due_date",
+        "status",
+        "progress_note",
+    ]
+    filter_horizontal = ["responsible_bodies"]
+    extra = 0
+    formfield_overrides = {
+        models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 60})}
+    }
+
+
+@admin.register(MinutesItem)
+class MinutesItemAdmin(MinutesReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["agenda_item", "minutes"]
+    list_select_related = ["agenda_item", "minutes__session"]
+    list_filter = ["minutes__session__meeting"]
+    search_fields = ["agenda_item__title", "discussion"]
+    fields = ["minutes", "agenda_item", "discussion"]
+    readonly_fields = ["minutes", "agenda_item"]
+    inlines = [ConclusionInline, ActionItemInline]
+
+    def get_queryset(self, request):
+        queryset = (
+            super()
+            .get_queryset(request)
+            .select_related("agenda_item", "minutes__session")
+        )
+        return minutes_for(request, queryset, lookup="minutes")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.minutes_record_revision(
+            minutes=form.instance.minutes, by=request.user, action="edited"
+        )
