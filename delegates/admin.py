@@ -10,7 +10,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Case, Count, IntegerField, Q, When
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, When
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -29,13 +29,15 @@ from meetings.admin import (
     format_local,
     meeting_zone_from_post,
 )
-from meetings.models import Meeting, Session
+from meetings.models import ActionItem, Body, Meeting, Session
+from meetings.selectors import action_origin
 
 from . import badges, selectors, services
 from .exports import RegistrationExporter, render_csv, render_xlsx
 from .letters import invitation_letter_pdf
 from .models import (
     KIND_RANK,
+    ActionItemParty,
     Attendance,
     Delegate,
     Delegation,
@@ -1221,3 +1223,77 @@ def record_attendance_page(model_admin, request, queryset):
     return TemplateResponse(
         request, "admin/delegates/registration/record_attendance.html", context
     )
+
+
+class ActionItemPartyInline(admin.TabularInline):
+    model = ActionItemParty
+    extra = 0
+    autocomplete_fields = ["party"]
+    verbose_name = _("responsible party")
+    verbose_name_plural = _("responsible parties")
+
+
+@admin.register(ActionItem)
+class ActionItemAdmin(admin.ModelAdmin):
+    """Action items, with the parties responsible as an inline.
+
+    Registered here rather than in the meetings admin because the parties
+    responsible are linked on this side, which meetings may not import.
+    """
+
+    list_display = ["excerpt", "status", "due_date", "responsible", "origin"]
+    list_filter = ["status", "responsible_bodies", "due_date"]
+    search_fields = ["text", "responsible_note"]
+    list_select_related = [
+        "item__minutes__session__meeting",
+        "item__minutes__session__body",
+        "item__agenda_item",
+    ]
+    raw_id_fields = ["item"]
+    autocomplete_fields = ["responsible_bodies"]
+    fields = [
+        "item",
+        "text",
+        "responsible_bodies",
+        "responsible_note",
+        "due_date",
+        "status",
+        "progress_note",
+    ]
+    inlines = [ActionItemPartyInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(
+                Prefetch(
+                    "responsible_bodies", queryset=Body.objects.order_by("acronym")
+                ),
+                Prefetch(
+                    "responsible_party_links",
+                    queryset=ActionItemParty.objects.select_related("party"),
+                ),
+            )
+        )
+
+    @admin.display(description=_("action"), ordering="text")
+    def excerpt(self, action):
+        return str(action)
+
+    @admin.display(description=_("responsible"))
+    def responsible(self, action):
+        names = [body.acronym for body in action.responsible_bodies.all()]
+        names += [link.party.label for link in action.responsible_party_links.all()]
+        if action.responsible_note:
+            names.append(action.responsible_note)
+        return "; ".join(names) or "—"
+
+    @admin.display(description=_("decided at"))
+    def origin(self, action):
+        origin = action_origin(action)
+        return gettext("%(meeting)s, %(session)s, item %(number)s") % {
+            "meeting": origin.meeting.title,
+            "session": origin.session.title,
+            "number": origin.agenda_item_number,
+        }

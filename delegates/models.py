@@ -625,3 +625,37 @@ class BadgeCode(models.Model):
     @property
     def is_live(self):
         return self.revoked_at is None
+
+
+class ActionItemParty(models.Model):
+    """A party responsible for an action item.
+
+    The action lives in `meetings`, which may not know parties, so the link
+    is kept here; the bodies responsible are on the action itself.
+    """
+
+    action_item = models.ForeignKey(
+        "meetings.ActionItem",
+        verbose_name=_("action item"),
+        on_delete=models.CASCADE,
+        related_name="responsible_party_links",
+    )
+    party = models.ForeignKey(
+        Party,
+        verbose_name=_("party"),
+        on_delete=models.PROTECT,
+        related_name="actions",
+    )
+
+    class Meta:
+        verbose_name = _("responsible party")
+        verbose_name_plural = _("responsible parties")
+        ordering = ["action_item", "party__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["action_item", "party"], name="action_item_party_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return self.party.label

@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("focal/", include("delegates.focal_urls")),
     path("checkin/", include("delegates.checkin_urls")),
+    path("actions/", include("delegates.actions_urls")),
     path("", include("delegates.urls")),
     path("", include("meetings.urls")),
 ]

@@ -1,11 +1,12 @@
 """Reads of the programme, with the access rule for the public pages."""
 
 import datetime
+from typing import NamedTuple
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.utils import timezone
 
-from .models import Meeting, Session
+from .models import ActionItem, Meeting, Session
 
 
 def meetings_public():
@@ -58,3 +59,55 @@ def programme_by_day(meeting) -> list[tuple[datetime.date, list[Session]]]:
         day = timezone.localtime(session.starts_at, tz).date()
         days.setdefault(day, []).append(session)
     return sorted(days.items())
+
+
+class ActionOrigin(NamedTuple):
+    """Where an action was decided: the meeting, the session, the number of
+    the agenda item."""
+
+    meeting: Meeting
+    session: Session
+    agenda_item_number: str
+
+
+def actions_with_origin():
+    """Action items with where each was decided selected in the same query."""
+    return ActionItem.objects.select_related(
+        "item__minutes__session__meeting__body",
+        "item__minutes__session__body",
+        "item__agenda_item",
+    )
+
+
+def matters_arising(session) -> list[ActionItem]:
+    """The open actions a session's body decided at its earlier meetings.
+
+    When the JWG meets for the 12th time, what the 11th JWG left open comes
+    back to it: actions still open or in progress, recorded in the minutes of
+    a session of the same body at a meeting that began before this one.
+    Soonest due first, undated last, then by the meeting that decided them.
+    """
+    return list(
+        actions_with_origin()
+        .filter(
+            status__in=ActionItem.OPEN_STATUSES,
+            item__minutes__session__body_id=session.body_id,
+            item__minutes__session__meeting__start_date__lt=(
+                session.meeting.start_date
+            ),
+        )
+        .order_by(
+            F("due_date").asc(nulls_last=True),
+            "item__minutes__session__meeting__start_date",
+            "item__agenda_item__order",
+            "item__agenda_item__number",
+            "pk",
+        )
+    )
+
+
+def action_origin(action) -> ActionOrigin:
+    """Where an action was decided, for the link back to it; no queries for
+    an action from `actions_with_origin` or `matters_arising`."""
+    session = action.item.minutes.session
+    return ActionOrigin(session.meeting, session, action.item.agenda_item.number)
