@@ -6,7 +6,8 @@ identifier. The admin's reports page and the `export_attendance` and
 class in one module.
 """
 
-from . import attendance, participants  # noqa: F401  (they register themselves)
+# Imported so that each registers its reports.
+from . import attendance, meeting_report, participants  # noqa: F401
 from .registry import REPORTS, MeetingReport, register
 
 __all__ = ["REPORTS", "MeetingReport", "register"]
