@@ -8,8 +8,15 @@ class DelegatesConfig(AppConfig):
 
     def ready(self):
         from jwg_portal import db_rules
+        from meetings import services as meetings_services
 
-        from . import rules
+        from . import rules, selectors
 
         db_rules.register(*rules.RULES)
         db_rules.connect()
+        if selectors.head_of_delegation_emails not in (
+            meetings_services.HEADS_OF_DELEGATION
+        ):
+            meetings_services.HEADS_OF_DELEGATION.append(
+                selectors.head_of_delegation_emails
+            )

@@ -6,7 +6,7 @@ from django.utils import timezone
 from meetings.models import Meeting, Session
 from meetings.selectors import meetings_public
 
-from .models import Delegate, Registration, mask_passport
+from .models import Delegate, Party, Registration, mask_passport
 
 Status = Registration.Status
 
@@ -79,3 +79,26 @@ def registration_proposed_rows(registration):
             (Delegate._meta.get_field(field).verbose_name, held or "—", entered)
         )
     return rows
+
+
+def head_of_delegation_emails(meeting) -> list[str]:
+    """The approved Heads of Delegation's addresses at the meeting, in the
+    List of Participants' order of their parties.
+
+    Registered with `meetings.services.HEADS_OF_DELEGATION`, to suggest the
+    recipients of the meeting's minutes.
+    """
+    rank = {
+        pk: position
+        for position, pk in enumerate(
+            Party.objects.in_asean_order(on=meeting.start_date)
+            .filter(delegations__meeting=meeting)
+            .values_list("pk", flat=True)
+        )
+    }
+    heads = Registration.objects.filter(
+        meeting=meeting,
+        role=Registration.Role.HEAD,
+        status=Registration.Status.APPROVED,
+    ).values_list("delegation__party_id", "delegate__email")
+    return [email for _party, email in sorted(heads, key=lambda h: rank.get(h[0], 0))]

@@ -21,7 +21,7 @@ from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from . import services
+from . import selectors, services
 from .markup import render_markdown
 from .models import (
     ActionItem,
@@ -592,7 +592,22 @@ class MinutesAdmin(admin.ModelAdmin):
             **(extra_context or {}),
             "can_manage_minutes": is_secretariat(request.user),
         }
+        minutes = self.get_object(request, unquote(object_id)) if object_id else None
+        if minutes is not None:
+            extra_context["matters_arising"] = self.matters_arising(minutes)
         return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def matters_arising(self, minutes):
+        """The open actions of the body's earlier meetings, each with its text
+        rendered and where it was decided, linked to that record."""
+        actions = selectors.matters_arising(minutes.session)
+        for action in actions:
+            action.text_html = render_markdown(action.text)
+            action.origin = selectors.action_origin(action)
+            action.origin_url = reverse(
+                "admin:meetings_minutesitem_change", args=[action.item_id]
+            )
+        return actions
 
     def revisions_view(self, request, object_id):
         minutes = self.get_minutes_or_404(request, object_id)
@@ -651,12 +666,14 @@ class MinutesAdmin(admin.ModelAdmin):
         )
         return TemplateResponse(request, "admin/meetings/minutes/preview.html", context)
 
-    def workflow_view(self, request, object_id, form_class, title, act):
+    def workflow_view(self, request, object_id, form_class, title, act, initial=None):
         minutes = self.get_minutes_or_404(request, object_id)
         if not is_secretariat(request.user):
             raise PermissionDenied
         change_url = reverse("admin:meetings_minutes_change", args=[minutes.pk])
-        form = form_class(request.POST or None)
+        form = form_class(
+            request.POST or None, initial=initial(minutes) if initial else None
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 act(minutes, form.cleaned_data)
@@ -681,8 +698,18 @@ class MinutesAdmin(admin.ModelAdmin):
                 comments_due=data["comments_due"],
             )
 
+        def initial(minutes):
+            meeting = minutes.session.meeting
+            emails = services.heads_of_delegation_emails(meeting)
+            return {"recipients": "\n".join(emails)}
+
         return self.workflow_view(
-            request, object_id, CirculateForm, _("Circulate for comment"), act
+            request,
+            object_id,
+            CirculateForm,
+            _("Circulate for comment"),
+            act,
+            initial=initial,
         )
 
     def adopt_view(self, request, object_id):

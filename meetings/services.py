@@ -7,7 +7,8 @@ minutes' row, keeps a revision (who, when, what) and sends mail only after
 the transaction commits.
 
 Heads of delegation live in the delegates app, which this app never imports,
-so whoever circulates minutes passes the recipients in.
+so whoever circulates minutes passes the recipients in; the delegates app
+registers a provider in `HEADS_OF_DELEGATION` to suggest them.
 """
 
 import datetime
@@ -25,7 +26,9 @@ from django.utils.translation import gettext_lazy as _
 from .models import Minutes, MinutesItem, MinutesRevision, Session
 
 __all__ = [
+    "HEADS_OF_DELEGATION",
     "MinutesError",
+    "heads_of_delegation_emails",
     "minutes_admin_url",
     "minutes_adopt",
     "minutes_circulate",
@@ -40,6 +43,21 @@ __all__ = [
 
 MANAGE_PERMISSION = "meetings.manage_minutes"
 Status = Minutes.Status
+
+# Callables `provider(meeting) -> list[str]` of the heads of delegation's
+# email addresses; the delegates app adds one in its AppConfig.ready().
+HEADS_OF_DELEGATION = []
+
+
+def heads_of_delegation_emails(meeting) -> list[str]:
+    """The addresses every registered provider gives for the meeting, in the
+    providers' order, each once."""
+    emails = []
+    for provider in HEADS_OF_DELEGATION:
+        for email in provider(meeting):
+            if email not in emails:
+                emails.append(email)
+    return emails
 
 
 class MinutesError(Exception):

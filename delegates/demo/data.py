@@ -13,7 +13,7 @@ flagged as demo content, and its host, dates and registrations say so.
 import datetime
 import zoneinfo
 
-from meetings.models import Body, PartyKind
+from meetings.models import Body, Conclusion, PartyKind
 
 # Parent before child: the loader resolves `parent` by acronym as it goes.
 BODIES = (
@@ -865,3 +865,161 @@ JWG12_REGISTRATIONS = (
         "publish": True,
     },
 )
+
+# Draft minutes of the 11th JWG's JWG session, by agenda item number. They
+# restate the press release and nothing more: the release reports on the
+# series of meetings as a whole, was issued while it was under way (the
+# Meeting "was expected to agree" AMCAP-IV's drafting), and names no one
+# responsible for AMIS, no due dates and no date for the next JWG; the minutes
+# say so rather than fill the gaps. Items the release says nothing about are
+# marked as such. `bodies` are acronyms, `parties` party codes.
+_NOT_REPORTED = "The press release does not report on this item."
+
+JWG11_MINUTES = {
+    "session_order": 2,
+    "introduction": (
+        "**Demo content: drafted from the press release of 30 April 2024; not "
+        "an official record.**\n\n"
+        "The 11th Joint Working Group Meeting on ASEAN Mineral Cooperation and "
+        "Its Associated Meetings took place in Kuta, Bali, from 29 April to "
+        "3 May 2024. The Meeting was attended by all ASEAN Member States except "
+        "Viet Nam, and by Dialogue Partners and international organisations, "
+        "among them IGF, UN ESCAP, CCOP, KIGAM and USAID; it was the first time "
+        "USAID took part in a JWG.\n\n"
+        "The release reports on the series of meetings as a whole; these draft "
+        "minutes place what it says under the JWG's agenda items."
+    ),
+    "items": {
+        "1": {
+            "discussion": (
+                "The Acting Director General of Mineral and Coal, Indonesia's "
+                "ASOMM Leader, opened the meetings. He stressed the need for "
+                "ASEAN Member States (AMS) to strengthen their commitment to make "
+                "mineral cooperation in ASEAN more strategic, so that ASEAN "
+                "becomes a centre of mineral downstreaming, and said that an "
+                "effective and efficient organisational structure of ASOMM should "
+                "put the participation and involvement of AMS representatives at "
+                "every meeting first."
+            ),
+        },
+        "2": {"discussion": _NOT_REPORTED},
+        "3": {
+            "discussion": (
+                "The Meeting was expected to agree that the drafting of the 4th "
+                "ASEAN Mineral Cooperation Action Plan (AMCAP-IV) should put "
+                "concrete and measurable activities first. The involvement of "
+                "international organisations in the JWG is expected to "
+                "contribute to carrying out AMCAP activities, according to the "
+                "partners' capacity and capability."
+            ),
+            "conclusions": (
+                (
+                    Conclusion.Kind.AGREED,
+                    "That AMCAP-IV be drafted putting concrete and measurable "
+                    "activities first.",
+                ),
+            ),
+        },
+        "4": {
+            "discussion": (
+                "Completing the ASEAN Mineral Information System (AMIS) project "
+                "is among the important activities ahead. AMIS is to provide "
+                "information that promotes ASEAN countries as destinations for "
+                "investment in the mineral sector."
+            ),
+            "conclusions": (
+                (
+                    Conclusion.Kind.NOTED,
+                    "That completing the AMIS project is among the important "
+                    "activities ahead.",
+                ),
+            ),
+            "actions": (
+                {
+                    "text": (
+                        "Complete the ASEAN Mineral Information System (AMIS) project."
+                    ),
+                    "responsible_note": (
+                        "Not named in the press release; followed up by the JWG."
+                    ),
+                    "bodies": ("JWG",),
+                    "parties": (),
+                },
+            ),
+        },
+        "5": {
+            "discussion": (
+                "Indonesia encouraged a larger share of use of the ASEAN Mineral "
+                "Trust Fund (AMTF) as a way of financing projects whose "
+                "implementation is at present delayed. A larger share of use of "
+                "the AMTF could finance more beneficial cooperation activities."
+            ),
+            "conclusions": (
+                (
+                    Conclusion.Kind.NOTED,
+                    "Indonesia's call for wider use of the AMTF to finance "
+                    "delayed projects.",
+                ),
+            ),
+        },
+        "6": {
+            "discussion": (
+                "AMS discussed an evaluation of how the ASEAN Ministerial Meeting "
+                "on Minerals (AMMin), at present held every two years, is "
+                "organised, including the option of holding it online to raise "
+                "the attendance of Ministers."
+            ),
+            "conclusions": (
+                (
+                    Conclusion.Kind.REQUESTED,
+                    "The ASEAN Secretariat to consolidate the positions of AMS on "
+                    "the options for organising future AMMin, including holding "
+                    "it online.",
+                ),
+            ),
+            "actions": (
+                {
+                    "text": (
+                        "Consolidate the positions of AMS on the options for "
+                        "organising future AMMin, including holding it online to "
+                        "raise the attendance of Ministers."
+                    ),
+                    "responsible_note": "The ASEAN Secretariat.",
+                    "bodies": (),
+                    "parties": ("ASEC",),
+                },
+            ),
+        },
+        "7": {
+            "discussion": (
+                "USAID took part in a JWG for the first time. AMS agreed to "
+                "involve USAID, together with the other Dialogue Partners, in "
+                "drafting the ASEAN Mining Vision."
+            ),
+            "conclusions": (
+                (
+                    Conclusion.Kind.AGREED,
+                    "To involve USAID, together with the other Dialogue Partners, "
+                    "in drafting the ASEAN Mining Vision.",
+                ),
+            ),
+        },
+        "8": {"discussion": _NOT_REPORTED},
+        "9": {
+            "discussion": (
+                "Indonesia will again host the ASEAN Senior Officials Meeting on "
+                "Minerals (ASOMM) at the end of 2024 in Bali, together with the "
+                "ASEAN Mineral Business Forum, towards making ASEAN a destination "
+                "for investment in the mineral sector. The press release gives no "
+                "date or venue for the next JWG."
+            ),
+            "conclusions": (
+                (
+                    Conclusion.Kind.NOTED,
+                    "That Indonesia will host ASOMM at the end of 2024 in Bali, "
+                    "together with the ASEAN Mineral Business Forum.",
+                ),
+            ),
+        },
+    },
+}

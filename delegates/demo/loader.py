@@ -27,8 +27,27 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import models
 from django.utils import timezone
 
-from delegates.models import Attendance, Delegate, Delegation, Party, Registration
-from meetings.models import AgendaItem, Body, Meeting, PartyKind, Session
+from delegates.models import (
+    ActionItemParty,
+    Attendance,
+    Delegate,
+    Delegation,
+    Party,
+    Registration,
+)
+from meetings.models import (
+    ActionItem,
+    AgendaItem,
+    Body,
+    Conclusion,
+    Meeting,
+    Minutes,
+    MinutesItem,
+    MinutesRevision,
+    PartyKind,
+    Session,
+)
+from meetings.services import minutes_record_revision
 
 from . import data
 
@@ -45,6 +64,10 @@ SUMMARY_MODELS = (
     Delegate,
     Registration,
     Attendance,
+    Minutes,
+    MinutesItem,
+    Conclusion,
+    ActionItem,
 )
 
 
@@ -146,6 +169,7 @@ def load_demo(*, with_users=False, password=None):
     bodies = load_bodies(tally)
     parties = load_parties(tally)
     jwg11 = load_jwg11(tally, bodies, parties)
+    load_jwg11_minutes(tally, jwg11, bodies, parties)
     schedule = jwg12_schedule(timezone.localdate())
     jwg12 = load_jwg12(tally, bodies, parties, schedule)
     if with_users:
@@ -219,6 +243,89 @@ def load_jwg11(tally, bodies, parties):
     sessions = load_sessions(tally, meeting, bodies, data.SESSIONS)
     load_delegations(tally, meeting, parties, sessions, data.DELEGATIONS)
     return meeting
+
+
+def load_jwg11_minutes(tally, meeting, bodies, parties):
+    """Draft minutes of the JWG session, from the press release alone.
+
+    Found by session, their records by agenda item, conclusions and actions
+    by record and text. Minutes someone has made their own (no longer demo
+    content) are left alone. The first revision is kept only when the minutes
+    are created, so a later run that puts back an edit adds none.
+    """
+    spec = data.JWG11_MINUTES
+    session = meeting.sessions.get(order=spec["session_order"])
+    existing = Minutes.objects.filter(session=session).first()
+    if existing is not None and not existing.is_demo:
+        tally.notes.append(
+            f"The minutes of {meeting.slug}'s {session.body.acronym} session are "
+            "no longer demo content, so they were left alone."
+        )
+        return None
+    minutes = sync(
+        tally,
+        Minutes,
+        {"session": session},
+        {
+            "status": Minutes.Status.DRAFT,
+            "introduction": spec["introduction"],
+            "circulated_at": None,
+            "comments_due": None,
+            "adopted_on": None,
+            "is_demo": True,
+        },
+    )
+    created = (Minutes, minutes.pk) in tally.fresh
+    agenda = {a.number: a for a in session.agenda_items.all()}
+    for number, row in spec["items"].items():
+        item = sync(
+            tally,
+            MinutesItem,
+            {"agenda_item": agenda[number]},
+            {"minutes": minutes, "discussion": row["discussion"]},
+        )
+        for order, (kind, text) in enumerate(row.get("conclusions", ()), start=1):
+            sync(
+                tally,
+                Conclusion,
+                {"item": item, "text": text},
+                {"kind": kind, "order": order},
+            )
+        for action_row in row.get("actions", ()):
+            action = sync(
+                tally,
+                ActionItem,
+                {"item": item, "text": action_row["text"]},
+                {
+                    "responsible_note": action_row["responsible_note"],
+                    "due_date": None,
+                    "status": ActionItem.Status.OPEN,
+                    "progress_note": "",
+                },
+            )
+            sync_many(
+                tally,
+                action,
+                "responsible_bodies",
+                [bodies[acronym] for acronym in action_row["bodies"]],
+            )
+            for code in action_row["parties"]:
+                sync(
+                    tally,
+                    ActionItemParty,
+                    {"action_item": action, "party": parties[code]},
+                    {},
+                )
+    if created:
+        revision = minutes_record_revision(
+            minutes=minutes,
+            by=None,
+            action="started",
+            note="Demo content loaded by seed_demo from the press release.",
+        )
+        tally.see(revision)
+        tally.created[MinutesRevision] += 1
+    return minutes
 
 
 def load_sessions(tally, meeting, bodies, rows):

@@ -15,8 +15,27 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from delegates import services
-from delegates.models import Attendance, Delegate, Delegation, Party, Registration
-from meetings.models import AgendaItem, Body, Meeting, PartyKind, Session
+from delegates.models import (
+    ActionItemParty,
+    Attendance,
+    Delegate,
+    Delegation,
+    Party,
+    Registration,
+)
+from meetings.models import (
+    ActionItem,
+    AgendaItem,
+    Body,
+    Conclusion,
+    Meeting,
+    Minutes,
+    MinutesItem,
+    MinutesRevision,
+    PartyKind,
+    Session,
+)
+from meetings.selectors import action_origin, matters_arising
 
 pytestmark = pytest.mark.django_db
 
@@ -350,6 +369,12 @@ def test_every_seeded_row_passes_model_validation(jwg11):
         Delegate,
         Registration,
         Attendance,
+        Minutes,
+        MinutesItem,
+        Conclusion,
+        ActionItem,
+        ActionItemParty,
+        MinutesRevision,
     ):
         for obj in model.objects.all():
             obj.full_clean()
@@ -370,8 +395,15 @@ def test_a_first_run_creates_every_row_and_updates_none(db, flags):
             Delegate,
             Registration,
             Attendance,
+            Minutes,
+            MinutesItem,
+            Conclusion,
+            ActionItem,
+            ActionItemParty,
+            MinutesRevision,
         )
     )
+    assert Minutes.objects.exists()
     assert f"; {total} created, 0 updated." in output
 
 
@@ -406,7 +438,9 @@ def test_summary_line_counts_what_it_loaded(jwg11):
     output = seed()
     assert f"sessions {Session.objects.count()}," in output
     assert f"delegates {Delegate.objects.count()}," in output
-    assert f"attendance {Attendance.objects.count()};" in output
+    assert f"attendance {Attendance.objects.count()}," in output
+    assert f"minutes {Minutes.objects.count()}," in output
+    assert f"action items {ActionItem.objects.count()};" in output
     assert f"registrations {Registration.objects.count()}," in output
 
 
@@ -837,3 +871,151 @@ def test_a_visitor_holding_a_demo_reference_is_not_credited_to_the_focal_point(
     assert newcomer.submitted_by is None
     assert newcomer.endorsed_by is None
     assert newcomer.delegate.email == "guterres@example.org"
+
+
+# The draft minutes of the 11th JWG's JWG session, from the press release.
+
+
+def jwg11_minutes():
+    return Minutes.objects.select_related("session__body").get(
+        session__meeting__slug="jwg-11"
+    )
+
+
+def minutes_text(minutes):
+    parts = [minutes.introduction]
+    for item in minutes.items.all():
+        parts.append(item.discussion)
+        parts += [c.text for c in item.conclusions.all()]
+        parts += [a.text for a in item.actions.all()]
+    return "\n".join(parts)
+
+
+def test_the_jwg_session_has_draft_minutes_marked_as_demo(jwg11):
+    minutes = jwg11_minutes()
+    assert minutes.session.body.acronym == "JWG"
+    assert minutes.is_demo
+    assert minutes.status == Minutes.Status.DRAFT
+    assert minutes.adopted_on is None and minutes.circulated_at is None
+    assert (
+        "Demo content: drafted from the press release of 30 April 2024; not an "
+        "official record." in minutes.introduction
+    )
+    assert "all ASEAN Member States except Viet Nam" in minutes.introduction
+
+
+def test_only_the_jwg_session_has_minutes(jwg11):
+    assert Minutes.objects.count() == 1
+
+
+def test_minutes_restate_the_release_topics(jwg11):
+    text = minutes_text(jwg11_minutes())
+    for fact in ("AMCAP-IV", "concrete and measurable", "AMIS", "AMTF", "online"):
+        assert fact in text
+    assert "USAID" in text and "ASEAN Mining Vision" in text
+    assert "ASOMM at the end of 2024 in Bali" in text
+    assert "ASEAN Mineral Business Forum" in text
+
+
+def test_every_jwg_agenda_item_has_a_record_in_agenda_order(jwg11):
+    minutes = jwg11_minutes()
+    assert [i.agenda_item.number for i in minutes.items.all()] == [
+        str(n) for n in range(1, 10)
+    ]
+    assert set(
+        minutes.session.agenda_items.values_list("record__minutes", flat=True)
+    ) == {minutes.pk}
+
+
+def test_items_the_release_is_silent_on_say_so(jwg11):
+    minutes = jwg11_minutes()
+    for number in ("2", "8"):
+        item = minutes.items.get(agenda_item__number=number)
+        assert item.discussion == "The press release does not report on this item."
+        assert not item.conclusions.exists() and not item.actions.exists()
+
+
+def test_conclusions_are_typed_as_the_release_tells_them(jwg11):
+    by_item = {
+        (c.item.agenda_item.number, c.kind)
+        for c in Conclusion.objects.select_related("item__agenda_item")
+    }
+    Kind = Conclusion.Kind
+    assert by_item == {
+        ("3", Kind.AGREED),
+        ("4", Kind.NOTED),
+        ("5", Kind.NOTED),
+        ("6", Kind.REQUESTED),
+        ("7", Kind.AGREED),
+        ("9", Kind.NOTED),
+    }
+    requested = Conclusion.objects.get(kind=Kind.REQUESTED)
+    assert "ASEAN Secretariat" in requested.text and "online" in requested.text
+
+
+def test_the_asec_consolidates_ammin_options_and_amis_is_to_be_completed(jwg11):
+    actions = {
+        a.item.agenda_item.number: a
+        for a in ActionItem.objects.select_related("item__agenda_item")
+    }
+    assert set(actions) == {"4", "6"}
+    assert all(a.status == ActionItem.Status.OPEN for a in actions.values())
+    assert all(a.due_date is None for a in actions.values())
+    ammin = actions["6"]
+    assert "online" in ammin.text
+    assert list(
+        ammin.responsible_party_links.values_list("party__code", flat=True)
+    ) == ["ASEC"]
+    amis = actions["4"]
+    assert "AMIS" in amis.text
+    assert list(amis.responsible_bodies.values_list("acronym", flat=True)) == ["JWG"]
+    assert "Not named in the press release" in amis.responsible_note
+
+
+def test_one_revision_keeps_the_loaded_text(jwg11):
+    minutes = jwg11_minutes()
+    revision = minutes.revisions.get()
+    assert (revision.number, revision.action, revision.author) == (1, "started", None)
+    assert revision.content["introduction"] == minutes.introduction
+    assert len(revision.content["items"]) == 9
+
+
+def test_the_open_actions_arise_at_the_12th_jwg(jwg12):
+    session = jwg12.sessions.get(body__acronym="JWG")
+    arising = matters_arising(session)
+    assert {a.item.agenda_item.number for a in arising} == {"4", "6"}
+    for action in arising:
+        origin = action_origin(action)
+        assert origin.meeting.slug == "jwg-11"
+        assert origin.session.body.acronym == "JWG"
+    other = jwg12.sessions.get(body__acronym="WGTIM")
+    assert matters_arising(other) == []
+
+
+def test_a_second_run_adds_no_revision_and_puts_edited_minutes_back(jwg11):
+    minutes = jwg11_minutes()
+    Minutes.objects.filter(pk=minutes.pk).update(introduction="Edited")
+    action = ActionItem.objects.get(item__agenda_item__number="6")
+    ActionItem.objects.filter(pk=action.pk).update(status=ActionItem.Status.DONE)
+    Conclusion.objects.filter(item__agenda_item__number="9").delete()
+    ActionItemParty.objects.all().delete()
+    output = seed()
+    minutes.refresh_from_db()
+    action.refresh_from_db()
+    assert minutes.introduction.startswith("**Demo content")
+    assert action.status == ActionItem.Status.OPEN
+    assert Conclusion.objects.filter(item__agenda_item__number="9").count() == 1
+    assert ActionItemParty.objects.count() == 1
+    assert minutes.revisions.count() == 1
+    assert "2 created, 2 updated." in output
+
+
+def test_minutes_that_are_no_longer_demo_content_are_left_alone(jwg11):
+    minutes = jwg11_minutes()
+    Minutes.objects.filter(pk=minutes.pk).update(is_demo=False, introduction="Ours")
+    stderr = io.StringIO()
+    output = seed(stderr=stderr)
+    minutes.refresh_from_db()
+    assert minutes.introduction == "Ours"
+    assert "no longer demo content" in stderr.getvalue()
+    assert "0 created, 0 updated." in output
