@@ -915,7 +915,7 @@ JWG11_MINUTES = {
             "conclusions": (
                 (
                     Conclusion.Kind.AGREED,
-                    "That AMCAP-IV be drafted putting concrete and measurable "
+                    "that AMCAP-IV be drafted putting concrete and measurable "
                     "activities first.",
                 ),
             ),
@@ -930,7 +930,7 @@ JWG11_MINUTES = {
             "conclusions": (
                 (
                     Conclusion.Kind.NOTED,
-                    "That completing the AMIS project is among the important "
+                    "that completing the AMIS project is among the important "
                     "activities ahead.",
                 ),
             ),
@@ -972,7 +972,7 @@ JWG11_MINUTES = {
             "conclusions": (
                 (
                     Conclusion.Kind.REQUESTED,
-                    "The ASEAN Secretariat to consolidate the positions of AMS on "
+                    "the ASEAN Secretariat to consolidate the positions of AMS on "
                     "the options for organising future AMMin, including holding "
                     "it online.",
                 ),
@@ -1016,7 +1016,7 @@ JWG11_MINUTES = {
             "conclusions": (
                 (
                     Conclusion.Kind.NOTED,
-                    "That Indonesia will host ASOMM at the end of 2024 in Bali, "
+                    "that Indonesia will host ASOMM at the end of 2024 in Bali, "
                     "together with the ASEAN Mineral Business Forum.",
                 ),
             ),
