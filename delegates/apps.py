@@ -11,6 +11,7 @@ class DelegatesConfig(AppConfig):
         from meetings import services as meetings_services
 
         from . import rules, selectors
+        from .reports import wording
 
         db_rules.register(*rules.RULES)
         db_rules.connect()
@@ -20,3 +21,5 @@ class DelegatesConfig(AppConfig):
             meetings_services.HEADS_OF_DELEGATION.append(
                 selectors.head_of_delegation_emails
             )
+        if wording.session_sentence not in meetings_services.SESSION_ATTENDANCE:
+            meetings_services.SESSION_ATTENDANCE.append(wording.session_sentence)

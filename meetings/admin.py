@@ -644,25 +644,15 @@ class MinutesAdmin(admin.ModelAdmin):
 
     def preview_view(self, request, object_id):
         minutes = self.get_minutes_or_404(request, object_id)
-        items = list(
-            minutes.items.select_related("agenda_item").prefetch_related(
-                "conclusions", "actions__responsible_bodies"
-            )
-        )
         # Every text is Markdown, shown only through the sanitiser.
-        for item in items:
-            item.discussion_html = render_markdown(item.discussion)
-            for conclusion in item.conclusions.all():
-                conclusion.text_html = render_markdown(conclusion.text)
-            for action in item.actions.all():
-                action.text_html = render_markdown(action.text)
-                action.progress_html = render_markdown(action.progress_note)
+        items = selectors.minutes_items_rendered(minutes)
         context = self.page_context(
             request,
             minutes,
             _("Preview"),
             items=items,
             introduction_html=render_markdown(minutes.introduction),
+            attendance=services.session_attendance_sentence(minutes.session),
         )
         return TemplateResponse(request, "admin/meetings/minutes/preview.html", context)
 

@@ -1,6 +1,7 @@
 """The programme: bodies, the meetings they hold, sessions and agenda items."""
 
 import datetime
+import secrets
 import zoneinfo
 
 from django.conf import settings
@@ -375,6 +376,11 @@ class AgendaItem(models.Model):
         return f"{self.number}. {self.title}"
 
 
+def new_read_token():
+    """A private, unguessable token for the minutes' read-only link."""
+    return secrets.token_urlsafe(32)
+
+
 class Minutes(models.Model):
     """The record of one session: what was discussed, concluded and to do.
 
@@ -413,6 +419,14 @@ class Minutes(models.Model):
     adopted_on = models.DateField(_("adopted on"), null=True, blank=True)
     is_demo = models.BooleanField(_("demo content"), default=False)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    read_token = models.CharField(
+        _("read token"),
+        max_length=64,
+        unique=True,
+        default=new_read_token,
+        editable=False,
+        help_text=_("The private part of the read-only link mailed on circulation."),
+    )
 
     class Meta:
         verbose_name = _("minutes")

@@ -6,7 +6,8 @@ from typing import NamedTuple
 from django.db.models import F, Prefetch
 from django.utils import timezone
 
-from .models import ActionItem, Meeting, Session
+from .markup import render_markdown
+from .models import ActionItem, Meeting, Minutes, Session
 
 
 def meetings_public():
@@ -111,3 +112,32 @@ def action_origin(action) -> ActionOrigin:
     an action from `actions_with_origin` or `matters_arising`."""
     session = action.item.minutes.session
     return ActionOrigin(session.meeting, session, action.item.agenda_item.number)
+
+
+def minutes_items_rendered(minutes):
+    """The minutes' records, in agenda order, each text (Markdown) rendered
+    through the sanitiser as `*_html`: for the preview and the read page."""
+    items = list(
+        minutes.items.select_related("agenda_item").prefetch_related(
+            "conclusions", "actions__responsible_bodies"
+        )
+    )
+    for item in items:
+        item.discussion_html = render_markdown(item.discussion)
+        for conclusion in item.conclusions.all():
+            conclusion.text_html = render_markdown(conclusion.text)
+        for action in item.actions.all():
+            action.text_html = render_markdown(action.text)
+            action.progress_html = render_markdown(action.progress_note)
+    return items
+
+
+def minutes_get_readable(token):
+    """The minutes behind a read-only link; drafts never circulated are not
+    readable. Raises Minutes.DoesNotExist."""
+    minutes = Minutes.objects.select_related("session__meeting", "session__body").get(
+        read_token=token
+    )
+    if minutes.status == Minutes.Status.DRAFT and minutes.circulated_at is None:
+        raise Minutes.DoesNotExist
+    return minutes

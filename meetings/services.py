@@ -27,18 +27,21 @@ from .models import Minutes, MinutesItem, MinutesRevision, Session
 
 __all__ = [
     "HEADS_OF_DELEGATION",
+    "SESSION_ATTENDANCE",
     "MinutesError",
     "heads_of_delegation_emails",
     "minutes_admin_url",
     "minutes_adopt",
     "minutes_circulate",
     "minutes_guard_editable",
+    "minutes_read_url",
     "minutes_record_revision",
     "minutes_reopen",
     "minutes_snapshot",
     "minutes_start",
     "revision_diff",
     "revision_lines",
+    "session_attendance_sentence",
 ]
 
 MANAGE_PERMISSION = "meetings.manage_minutes"
@@ -60,6 +63,18 @@ def heads_of_delegation_emails(meeting) -> list[str]:
     return emails
 
 
+# Callables `provider(session) -> str` giving the session's attendance
+# sentence from its attendance records; the delegates app adds one.
+SESSION_ATTENDANCE = []
+
+
+def session_attendance_sentence(session) -> str:
+    """The first registered provider's sentence for the session, or ""."""
+    for provider in SESSION_ATTENDANCE:
+        return provider(session) or ""
+    return ""
+
+
 class MinutesError(Exception):
     """A minutes rule refused the change; the message is fit to show the
     user and `code` tells callers and tests which rule it was."""
@@ -77,6 +92,13 @@ def _lock(minutes):
 def minutes_admin_url(minutes):
     """The absolute address of the minutes' page in the admin."""
     path = reverse("admin:meetings_minutes_change", args=[minutes.pk])
+    return settings.PORTAL_BASE_URL.rstrip("/") + path
+
+
+def minutes_read_url(minutes):
+    """The absolute address of the minutes' private read-only page, the one
+    mailed to heads of delegation (who are not admin users)."""
+    path = reverse("meetings:minutes_read", args=[minutes.read_token])
     return settings.PORTAL_BASE_URL.rstrip("/") + path
 
 
@@ -173,7 +195,7 @@ def _send_circulation_mail(minutes, recipients):
     context = {
         "session": minutes.session.title,
         "meeting": minutes.session.meeting.title,
-        "link": minutes_admin_url(minutes),
+        "link": minutes_read_url(minutes),
         "due": minutes.comments_due.isoformat() if minutes.comments_due else "",
     }
     subject = gettext("Draft minutes for comment: %(session)s") % context

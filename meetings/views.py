@@ -4,8 +4,9 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from . import selectors
-from .models import Meeting
+from . import selectors, services
+from .markup import render_markdown
+from .models import Meeting, Minutes
 
 
 @require_safe
@@ -40,3 +41,29 @@ def meeting_detail(request, slug):
         "meetings/meeting_detail.html",
         {"meeting": meeting, "programme": selectors.programme_by_day(meeting)},
     )
+
+
+@require_safe
+@never_cache
+def minutes_read(request, token):
+    """The minutes, read-only, for whoever holds the private link mailed on
+    circulation (heads of delegation are not admin users)."""
+    try:
+        minutes = selectors.minutes_get_readable(token)
+    except Minutes.DoesNotExist:
+        raise Http404 from None
+    response = render(
+        request,
+        "meetings/minutes_read.html",
+        {
+            "minutes": minutes,
+            "session": minutes.session,
+            "introduction_html": render_markdown(minutes.introduction),
+            "items": selectors.minutes_items_rendered(minutes),
+            "attendance": services.session_attendance_sentence(minutes.session),
+        },
+    )
+    # The token is the only key: never_cache keeps the page out of caches
+    # (no-store), and the referrer policy keeps it out of other sites' logs.
+    response["Referrer-Policy"] = "strict-origin"
+    return response

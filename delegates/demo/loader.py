@@ -285,11 +285,13 @@ def load_jwg11_minutes(tally, meeting, bodies, parties):
             {"minutes": minutes, "discussion": row["discussion"]},
         )
         for order, (kind, text) in enumerate(row.get("conclusions", ()), start=1):
+            # Keyed by position, so a reworded demo conclusion is updated in
+            # place rather than added beside the old wording.
             sync(
                 tally,
                 Conclusion,
-                {"item": item, "text": text},
-                {"kind": kind, "order": order},
+                {"item": item, "order": order},
+                {"kind": kind, "text": text},
             )
         for action_row in row.get("actions", ()):
             action = sync(

@@ -180,6 +180,20 @@ def meeting_sentence(meeting, *, language=None) -> str:
     return attendance_sentence(meeting, present_parties(meeting), language=language)
 
 
+def session_sentence(session, *, language=None) -> str:
+    """The sentence for one session ("The WGTIM Meeting was attended by
+    ..."), from its attendance records; "" when none records anyone present."""
+    parties = list(present_parties(session.meeting, session=session))
+    if not parties:
+        return ""
+    return attendance_sentence(
+        session.meeting,
+        parties,
+        language=language,
+        subject=meeting_phrase(session),
+    )
+
+
 def attendance_summary(meeting, sessions, *, language=None):
     """The sentence for the whole meeting, then (session, sentence) for each
     of `sessions`: three queries however many sessions and records."""
