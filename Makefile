@@ -74,6 +74,7 @@ check-deploy: install
 	DJANGO_SETTINGS_MODULE=jwg_portal.settings.production \
 	SECRET_KEY=$${SECRET_KEY:-check-deploy-only-$$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')} \
 	ALLOWED_HOSTS=$${ALLOWED_HOSTS:-jwg.example.org} \
+	FIELD_ENCRYPTION_KEYS=$${FIELD_ENCRYPTION_KEYS:-$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')} \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
 clean-db:

@@ -9,8 +9,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length, Lower, Upper
 from django.db.models.lookups import Exact, GreaterThanOrEqual
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from jwg_portal.crypto import EncryptedCharField
 from meetings.models import Meeting, PartyKind, Session
 
 ISO3_VALIDATOR = RegexValidator(
@@ -137,6 +139,11 @@ def nomination_letter_path(instance, filename):
     return f"nominations/{instance.meeting_id}/{secrets.token_hex(16)}.pdf"
 
 
+def delegate_photo_path(instance, filename):
+    # Generated, like the letters'; the photo is re-encoded to JPEG first.
+    return f"photos/{secrets.token_hex(16)}.jpg"
+
+
 class Delegation(models.Model):
     """A party's representation at one meeting."""
 
@@ -247,13 +254,25 @@ class Delegate(models.Model):
         default="en",
     )
     # Sensitive: needed only for letters of invitation for visas.
-    passport_number = models.CharField(_("passport number"), max_length=20, blank=True)
+    # Encrypted at rest (jwg_portal.crypto): a dump shows no passport number.
+    passport_number = EncryptedCharField(
+        _("passport number"), plain_max_length=20, blank=True
+    )
     passport_expiry = models.DateField(_("passport expiry"), null=True, blank=True)
     passport_country = models.CharField(
         _("passport issued by (ISO alpha-3)"),
         max_length=3,
         blank=True,
         validators=[ISO3_VALIDATOR],
+    )
+    photo = models.ImageField(
+        _("photo"),
+        upload_to=delegate_photo_path,
+        blank=True,
+        help_text=_("For the badge. Re-encoded on upload; never public."),
+    )
+    personal_data_purged_at = models.DateTimeField(
+        _("sensitive data purged at"), null=True, blank=True, editable=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -659,3 +678,34 @@ class ActionItemParty(models.Model):
 
     def __str__(self):
         return self.party.label
+
+
+class PersonalDataPurge(models.Model):
+    """A record that the sensitive fields of a meeting's delegates were purged.
+
+    Kept after the data are gone, so the secretariat can show when and under
+    which retention period it happened; it holds counts, never the data.
+    """
+
+    meeting = models.ForeignKey(
+        Meeting,
+        verbose_name=_("meeting"),
+        on_delete=models.PROTECT,
+        related_name="personal_data_purges",
+    )
+    ran_at = models.DateTimeField(_("ran at"), default=timezone.now)
+    retention_days = models.PositiveIntegerField(_("retention (days after the end)"))
+    delegates_purged = models.PositiveIntegerField(_("delegates purged"), default=0)
+    delegates_kept = models.PositiveIntegerField(
+        _("delegates kept for a later meeting"), default=0
+    )
+    fields = models.JSONField(_("fields purged"), default=list)
+    ran_by = models.CharField(_("ran by"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("personal data purge")
+        verbose_name_plural = _("personal data purges")
+        ordering = ["-ran_at"]
+
+    def __str__(self):
+        return f"{self.meeting.slug} purged {self.ran_at:%Y-%m-%d}"

@@ -7,6 +7,7 @@ reached by it is kept out of caches, referrers and search engines.
 import functools
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
@@ -90,6 +91,7 @@ def _summarised(form):
     return form
 
 
+@login_not_required
 @form_methods
 @never_cache
 @ratelimit(key="register")
@@ -145,6 +147,7 @@ def register(request, slug):
     )
 
 
+@login_not_required
 @require_safe
 def register_done(request, slug):
     # The token goes to the mailbox only: whoever submits must own the
@@ -153,6 +156,7 @@ def register_done(request, slug):
     return render(request, "delegates/register_done.html", {"meeting": meeting})
 
 
+@login_not_required
 @form_methods
 @never_cache
 @ratelimit(key="lost_link")
@@ -181,6 +185,7 @@ def lost_link(request, slug):
     )
 
 
+@login_not_required
 @require_safe
 @token_page
 def manage(request, token):
@@ -202,6 +207,7 @@ def manage(request, token):
     )
 
 
+@login_not_required
 @form_methods
 @token_page
 def edit(request, token):
@@ -243,6 +249,7 @@ def edit(request, token):
     return render(request, "delegates/edit.html", context)
 
 
+@login_not_required
 @form_methods
 @token_page
 def withdraw(request, token):
@@ -261,6 +268,7 @@ def withdraw(request, token):
     return render(request, "delegates/withdraw.html", context)
 
 
+@login_not_required
 @require_POST
 @token_page
 def confirm_details(request, token):
@@ -282,6 +290,7 @@ def confirm_details(request, token):
     return redirect("delegates:manage", token=token)
 
 
+@login_not_required
 @require_safe
 @token_page
 def letter(request, token):
@@ -299,6 +308,7 @@ def letter(request, token):
     )
 
 
+@login_not_required
 @require_safe
 def privacy(request):
     return render(request, "delegates/privacy.html")

@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.i18n import set_language
 
 from meetings import views as meeting_views
 
@@ -10,7 +12,8 @@ admin.site.index_title = _("Secretariat")
 
 urlpatterns = [
     path("healthz", meeting_views.healthz, name="healthz"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # The language switch serves everyone, signed in or not.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/reports/", include("delegates.reports_admin")),
     path("admin/", admin.site.urls),
     path("accounts/", include("django.contrib.auth.urls")),

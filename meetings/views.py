@@ -1,3 +1,4 @@
+from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
@@ -9,6 +10,7 @@ from .markup import render_markdown
 from .models import Meeting, Minutes
 
 
+@login_not_required
 @require_safe
 @never_cache
 def healthz(request):
@@ -22,6 +24,7 @@ def healthz(request):
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
+@login_not_required
 @require_safe
 def meeting_list(request):
     upcoming, past = selectors.meetings_public_split()
@@ -30,6 +33,7 @@ def meeting_list(request):
     )
 
 
+@login_not_required
 @require_safe
 def meeting_detail(request, slug):
     try:
@@ -43,6 +47,7 @@ def meeting_detail(request, slug):
     )
 
 
+@login_not_required
 @require_safe
 @never_cache
 def minutes_read(request, token):

@@ -7,6 +7,7 @@ differs. See README.md for the variables.
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -30,8 +31,14 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_countries",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "auditlog",
+    "dbbackup",
     "meetings.apps.MeetingsConfig",
     "delegates.apps.DelegatesConfig",
+    "accounts.apps.AccountsConfig",
 ]
 
 MIDDLEWARE = [
@@ -42,8 +49,22 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every view needs a signed-in user unless marked @login_not_required;
+    # docs/permissions.md lists the public ones.
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login attempt.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out login before the password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "jwg_portal.urls"
@@ -81,14 +102,15 @@ CACHES = {
     "default": env.cache_url("CACHE_URL", default="dbcache://jwg_portal_cache"),
 }
 
+_VALIDATORS = "django.contrib.auth.password_validation."
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation." + name}
-    for name in (
-        "UserAttributeSimilarityValidator",
-        "MinimumLengthValidator",
-        "CommonPasswordValidator",
-        "NumericPasswordValidator",
-    )
+    {"NAME": _VALIDATORS + "UserAttributeSimilarityValidator"},
+    {
+        "NAME": _VALIDATORS + "MinimumLengthValidator",
+        "OPTIONS": {"min_length": env.int("PASSWORD_MIN_LENGTH", default=12)},
+    },
+    {"NAME": _VALIDATORS + "CommonPasswordValidator"},
+    {"NAME": _VALIDATORS + "NumericPasswordValidator"},
 ]
 
 LANGUAGE_CODE = "en"
@@ -145,3 +167,38 @@ REGISTRATION_RATE_PER_MINUTE = env.int("REGISTRATION_RATE_PER_MINUTE", default=2
 NOMINATION_LETTER_MAX_BYTES = env.int(
     "NOMINATION_LETTER_MAX_BYTES", default=5 * 1024 * 1024
 )
+
+# Personal data at rest: Fernet keys, the first encrypts, all decrypt
+# (jwg_portal/crypto.py). Required in production; `local` and `test` derive
+# one from SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+# Sensitive fields (passport, photo, needs) are purged this many days after a
+# meeting ends, by `python manage.py purge_personal_data`.
+PERSONAL_DATA_RETENTION_DAYS = env.int("PERSONAL_DATA_RETENTION_DAYS", default=90)
+PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
+
+# Content Security Policy (django-csp): everything from this origin, nothing
+# inline, no frames. Assets are vendored, so no CDN is ever named here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
+}
+
+# Sign-in protection (django-axes): after AXES_FAILURE_LIMIT failures for one
+# user name from one address, that pair is refused for AXES_COOLOFF_MINUTES.
+# Keyed on the pair, so an attacker elsewhere cannot lock the real user out.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=15) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False

@@ -10,3 +10,9 @@ SECRET_KEY = env(
 STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405
     "django.contrib.staticfiles.storage.StaticFilesStorage"
 )
+
+from jwg_portal.crypto import derived_key  # noqa: E402
+
+FIELD_ENCRYPTION_KEYS = env.list(
+    "FIELD_ENCRYPTION_KEYS", default=[derived_key(SECRET_KEY)]
+)

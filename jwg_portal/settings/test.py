@@ -12,3 +12,7 @@ STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405
 )
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 WHITENOISE_AUTOREFRESH = True  # no collectstatic before tests
+
+from jwg_portal.crypto import derived_key  # noqa: E402
+
+FIELD_ENCRYPTION_KEYS = [derived_key(SECRET_KEY)]
