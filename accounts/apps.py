@@ -7,3 +7,6 @@ class AccountsConfig(AppConfig):
 
     name = "accounts"
     verbose_name = _("Accounts and audit")
+
+    def ready(self):
+        from . import audit, roles  # noqa: F401 - registers models and signals

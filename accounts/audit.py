@@ -1,0 +1,1 @@
+"""The audit log: which models django-auditlog records, and how."""

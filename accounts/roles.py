@@ -1,0 +1,1 @@
+"""Roles as groups, and the permissions each holds (docs/permissions.md)."""

@@ -1,0 +1,4 @@
+"""Delegate photos, served only to those allowed to see them."""
+
+app_name = "photos"
+urlpatterns = []
