@@ -9,4 +9,4 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and audit")
 
     def ready(self):
-        from . import audit, roles  # noqa: F401 - registers models and signals
+        from . import audit, middleware, roles  # noqa: F401 - registers models and signals

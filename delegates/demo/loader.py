@@ -27,6 +27,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import models
 from django.utils import timezone
 
+from accounts.roles import FOCAL_POINT, role_assign
 from delegates.models import (
     ActionItemParty,
     Attendance,
@@ -568,6 +569,7 @@ def ensure_focal_points(tally, parties, meetings, password=None):
         secret = _password_for(user, password)
         user.set_password(secret)
         user.save()
+        role_assign(user=user, role_name=FOCAL_POINT)
         for delegation in Delegation.objects.filter(meeting__in=meetings, party=party):
             if delegation.focal_points.filter(pk=user.pk).exists():
                 continue
