@@ -12,10 +12,12 @@ the environment, never beside the data.
 import base64
 import functools
 import hashlib
+import json
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 PREFIX = "fernet:"
@@ -53,6 +55,13 @@ def encrypt(value):
     return PREFIX + fernet().encrypt(value.encode()).decode()
 
 
+def _undecryptable():
+    return ImproperlyConfigured(
+        "A stored value cannot be decrypted with FIELD_ENCRYPTION_KEYS: "
+        "was a key removed before `rotate_encryption_keys` ran?"
+    )
+
+
 def decrypt(stored):
     """The plain text of a stored value; plain values written before the
     field was encrypted are returned as they are."""
@@ -61,10 +70,7 @@ def decrypt(stored):
     try:
         return fernet().decrypt(stored[len(PREFIX) :].encode()).decode()
     except InvalidToken as error:
-        raise ImproperlyConfigured(
-            "A stored value cannot be decrypted with FIELD_ENCRYPTION_KEYS: "
-            "was a key removed before `rotate_encryption_keys` ran?"
-        ) from error
+        raise _undecryptable() from error
 
 
 def rotate(stored):
@@ -73,7 +79,10 @@ def rotate(stored):
         return stored
     if not stored.startswith(PREFIX):
         return encrypt(stored)
-    return PREFIX + fernet().rotate(stored[len(PREFIX) :].encode()).decode()
+    try:
+        return PREFIX + fernet().rotate(stored[len(PREFIX) :].encode()).decode()
+    except InvalidToken as error:
+        raise _undecryptable() from error
 
 
 class EncryptedCharField(models.TextField):
@@ -110,6 +119,11 @@ class EncryptedCharField(models.TextField):
     def formfield(self, **kwargs):
         from django import forms
 
+        widget = kwargs.get("widget")
+        widget_class = widget if isinstance(widget, type) else type(widget)
+        # The admin gives every TextField a textarea; this is one short line.
+        if issubclass(widget_class, forms.Textarea):
+            del kwargs["widget"]
         defaults = {
             "form_class": forms.CharField,
             "max_length": self.plain_max_length,
@@ -117,3 +131,29 @@ class EncryptedCharField(models.TextField):
         }
         defaults.update(kwargs)
         return models.Field.formfield(self, **defaults)
+
+
+class EncryptedJSONField(EncryptedCharField):
+    """JSON encrypted at rest, for snapshots that may hold personal data.
+
+    Only `__isnull` works in queries; everything else is compared in Python.
+    `None` is stored as SQL NULL.
+    """
+
+    def from_db_value(self, value, expression, connection):
+        text = decrypt(value)
+        if text is None:
+            return None
+        return json.loads(text)
+
+    def get_prep_value(self, value):
+        if value is None:
+            return None
+        return encrypt(json.dumps(value, cls=DjangoJSONEncoder))
+
+    def value_to_string(self, obj):
+        return json.dumps(self.value_from_object(obj), cls=DjangoJSONEncoder)
+
+    def formfield(self, **kwargs):
+        # Never edited in a form: these snapshots are written by services.
+        return None
