@@ -1,0 +1,1 @@
+"""Property-based tests: the public forms and the check-in desk fed anything."""
