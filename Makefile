@@ -9,7 +9,11 @@ PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 PYTEST_ARGS ?=
 
-.PHONY: install run serve demo test test-fast lint format browser system-packages clean-db check-deploy messages
+# Performance measurements (issue 7), not part of `make test`: several minutes,
+# PostgreSQL and Redis on 127.0.0.1, and wrk. See bench/README.md.
+BENCH_ARGS ?=
+
+.PHONY: bench install run serve demo test test-fast lint format browser system-packages clean-db check-deploy messages backup restore
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -77,5 +81,21 @@ check-deploy: install
 	FIELD_ENCRYPTION_KEYS=$${FIELD_ENCRYPTION_KEYS:-$$($(PY) -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')} \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
+# The database and the uploads into BACKUP_DIR (default ./backups), keeping
+# the newest BACKUP_KEEP of each. `make restore` brings back the latest, or
+# FILE=... (and MEDIA_FILE=...) as named by `manage.py listbackups`.
+backup: install
+	$(PY) manage.py dbbackup --noinput --clean
+	$(PY) manage.py mediabackup --noinput --clean
+
+restore: install
+	$(PY) manage.py dbrestore --noinput $(if $(FILE),--input-filename $(FILE))
+	$(PY) manage.py mediarestore --noinput --replace $(if $(MEDIA_FILE),--input-filename $(MEDIA_FILE))
+
 clean-db:
 	rm -f db.sqlite3
+
+bench: install
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
+	$(PY) -m pip install --quiet -r bench/requirements.txt
+	$(PY) bench/run.py $(BENCH_ARGS)

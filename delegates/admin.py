@@ -12,11 +12,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, When
 from django.forms.models import BaseInlineFormSet
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext, ngettext_lazy
 from django.utils.translation import gettext_lazy as _
@@ -42,8 +43,10 @@ from .models import (
     Delegate,
     Delegation,
     Party,
+    PersonalDataPurge,
     Registration,
 )
+from .uploads import PhotoField, photo_changes
 
 Status = Registration.Status
 
@@ -257,11 +260,61 @@ class DelegationAdmin(admin.ModelAdmin):
             )
         )
 
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return self.fields
+        return [*self.fields, "nomination_letter_file"]
+
     def get_readonly_fields(self, request, obj=None):
         # Registrations go through a delegation to its meeting, for its party.
         if obj is not None:
-            return ["meeting", "party"]
+            return ["meeting", "party", "nomination_letter_file"]
         return []
+
+    def get_urls(self):
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/nomination-letter.pdf",
+                self.admin_site.admin_view(self.letter_view),
+                name="{}_{}_letter".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def letter_view(self, request, object_id):
+        """The focal point's upload, served from storage that no URL
+        serves, to those who may view the delegation."""
+        delegation = self.get_object(request, unquote(object_id))
+        if delegation is None or not delegation.nomination_letter:
+            raise Http404
+        if not self.has_view_permission(request, delegation):
+            raise PermissionDenied
+        try:
+            letter = delegation.nomination_letter.open("rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        response = FileResponse(
+            letter,
+            as_attachment=True,
+            filename=(
+                f"{delegation.meeting.slug}-{delegation.party.code}"
+                "-nomination-letter.pdf"
+            ),
+            content_type="application/pdf",
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+    @admin.display(description=_("nomination letter / note verbale"))
+    def nomination_letter_file(self, delegation):
+        if not delegation.nomination_letter:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:delegates_delegation_letter", args=[delegation.pk]),
+            _("Download the letter (PDF)"),
+        )
 
     def save_formset(self, request, form, formset, change):
         registrations = formset.save(commit=False)
@@ -302,8 +355,41 @@ class DelegationAdmin(admin.ModelAdmin):
         return badges_download(self, request, registrations, filename)
 
 
+class DelegateForm(forms.ModelForm):
+    """A delegate, with a new photo checked and re-encoded as the public
+    forms do (delegates.uploads). The stored photo is shown beside it, never
+    offered as a link to the file."""
+
+    new_photo = PhotoField(label=_("New photo"))
+    remove_photo = forms.BooleanField(label=_("Remove the photo"), required=False)
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if cleaned_data.get("new_photo") and cleaned_data.get("remove_photo"):
+            self.add_error(
+                "remove_photo",
+                _("Either choose a new photo or remove the one on file, not both."),
+            )
+        return cleaned_data
+
+    def photo_change(self):
+        """A new JPEG, False to remove the photo, or None to keep it."""
+        if self.cleaned_data.get("new_photo"):
+            return self.cleaned_data["new_photo"]
+        if self.cleaned_data.get("remove_photo") and self.instance.photo:
+            return False
+        return None
+
+
+def delete_photos_on_commit(names):
+    storage = Delegate._meta.get_field("photo").storage
+    names = [name for name in names if name]
+    transaction.on_commit(lambda: [storage.delete(name) for name in names])
+
+
 @admin.register(Delegate)
 class DelegateAdmin(admin.ModelAdmin):
+    form = DelegateForm
     # Passport details are left out of every list, search and filter: they
     # are shown only on the change form, and only to those allowed to see them.
     list_display = ["name", "email", "agency", "position", "nationality"]
@@ -327,6 +413,7 @@ class DelegateAdmin(admin.ModelAdmin):
         ),
         (_("Contact"), {"fields": ["email", "phone", "preferred_language"]}),
         (_("Needs"), {"fields": ["dietary_requirements", "accessibility_needs"]}),
+        (_("Photo"), {"fields": ["photo_preview", "new_photo", "remove_photo"]}),
         (_("Record"), {"fields": ["created_at", "updated_at"]}),
     ]
     passport_fields = ["passport_number", "passport_expiry", "passport_country"]
@@ -345,14 +432,43 @@ class DelegateAdmin(admin.ModelAdmin):
         return [*self.fieldsets, (_("Passport"), {"fields": passport})]
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = ["created_at", "updated_at"]
+        readonly = ["created_at", "updated_at", "photo_preview"]
         if not self.may_see_passport(request):
             readonly.append("masked_passport")
         return readonly
 
+    def save_model(self, request, obj, form, change):
+        photo = form.photo_change()
+        with photo_changes() as change_photo:
+            if photo is not None:
+                change_photo(obj, photo)
+            super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        delete_photos_on_commit([obj.photo.name])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        delete_photos_on_commit(queryset.values_list("photo", flat=True))
+        super().delete_queryset(request, queryset)
+
     @admin.display(description=_("name"), ordering="family_name")
     def name(self, delegate):
         return delegate.full_name
+
+    @admin.display(description=_("photo on file"))
+    def photo_preview(self, delegate):
+        # Through the permission-checked view: MEDIA_URL serves nothing.
+        if not delegate.photo:
+            return "—"
+        return format_html(
+            '<img class="delegate-photo" src="{}" alt="{}">',
+            reverse("photos:delegate", args=[delegate.pk]),
+            _("Photo of %(name)s") % {"name": delegate.full_name},
+        )
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
 
     @admin.display(description=_("passport number"))
     def masked_passport(self, delegate):
@@ -1262,6 +1378,32 @@ class ActionItemAdmin(admin.ModelAdmin):
     ]
     inlines = [ActionItemPartyInline]
 
+    # This list spans every meeting's minutes: like the tracker (/actions/)
+    # it needs meetings.view_actionitem. A rapporteur's add, change and
+    # delete permissions, without it, serve only the inline on the minutes
+    # they are assigned to, which the minutes admin scopes.
+    @staticmethod
+    def sees_every_action(request):
+        return request.user.has_perm("meetings.view_actionitem")
+
+    def has_view_permission(self, request, obj=None):
+        return self.sees_every_action(request) and super().has_view_permission(
+            request, obj
+        )
+
+    def has_add_permission(self, request):
+        return self.sees_every_action(request) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self.sees_every_action(request) and super().has_change_permission(
+            request, obj
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return self.sees_every_action(request) and super().has_delete_permission(
+            request, obj
+        )
+
     def get_queryset(self, request):
         return (
             super()
@@ -1297,3 +1439,43 @@ class ActionItemAdmin(admin.ModelAdmin):
             "session": origin.session.title,
             "number": origin.agenda_item_number,
         }
+
+
+@admin.register(PersonalDataPurge)
+class PersonalDataPurgeAdmin(admin.ModelAdmin):
+    """When each meeting's sensitive data were purged: read-only, written by
+    `purge_personal_data` alone, and kept, since it is the proof."""
+
+    list_display = [
+        "meeting",
+        "ran_at",
+        "retention_days",
+        "delegates_purged",
+        "delegates_kept",
+        "ran_by",
+    ]
+    list_select_related = ["meeting"]
+    date_hierarchy = "ran_at"
+    fields = [
+        "meeting",
+        "ran_at",
+        "retention_days",
+        "delegates_purged",
+        "delegates_kept",
+        "fields_purged",
+        "ran_by",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("fields purged"))
+    def fields_purged(self, purge):
+        return ", ".join(purge.fields)

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.lib.utils import simpleSplit
+from reportlab.lib.utils import ImageReader, simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas
 
@@ -59,6 +59,9 @@ QR_BOX = 28 * mm
 QR_QUIET_MODULES = 4
 CODE_WIDTH = 36 * mm
 BORDER_GREY = colors.HexColor("#B0B0B0")
+# The delegate's photo, when there is one, left of the name (4:5, as stored).
+PHOTO_WIDTH, PHOTO_HEIGHT = 20 * mm, 25 * mm
+PHOTO_GAP = 3 * mm
 
 
 @dataclass(frozen=True)
@@ -279,9 +282,30 @@ def _draw_badge(pdf, badge, regular, bold):
     pdf.setFont(regular, code_size)
     pdf.drawRightString(BADGE_WIDTH - 2 * mm, BAND_HEIGHT + 1.8 * mm, badge.code)
 
+    space_top = meeting_bottom - where_size * 0.3 - 2 * mm
+    space_bottom = BAND_HEIGHT + 4 * mm
+
+    # The photo, if any, at the left; the text moves over for it.
+    text_left = PADDING
+    photo = _photo(registration.delegate)
+    if photo is not None:
+        photo_bottom = space_bottom + max(
+            (space_top - space_bottom - PHOTO_HEIGHT) / 2, 0
+        )
+        pdf.drawImage(
+            photo,
+            PADDING,
+            photo_bottom,
+            PHOTO_WIDTH,
+            PHOTO_HEIGHT,
+            preserveAspectRatio=True,
+            anchor="c",
+        )
+        text_left += PHOTO_WIDTH + PHOTO_GAP
+
     # The name and the delegation, centred in the space left of the code.
     # The code's quiet zone is the gap between the text and the code.
-    text_width = qr_left - PADDING
+    text_width = qr_left - text_left
     name_size, name_lines = _fit(
         registration.delegate.name_on_badge,
         bold,
@@ -298,12 +322,10 @@ def _draw_badge(pdf, badge, regular, bold):
     gap = 2.5 * mm
     name_height = name_size * (0.75 + 1.2 * (len(name_lines) - 1))
     party_height = party_size * (0.75 + 1.2 * (len(party_lines) - 1))
-    space_top = meeting_bottom - where_size * 0.3 - 2 * mm
-    space_bottom = BAND_HEIGHT + 4 * mm
     block = name_height + gap + party_height
     first = space_top - max((space_top - space_bottom - block) / 2, 0)
     last = _draw_lines(
-        pdf, name_lines, bold, name_size, x=PADDING, y=first - name_size * 0.75
+        pdf, name_lines, bold, name_size, x=text_left, y=first - name_size * 0.75
     )
     pdf.setFillColor(colors.HexColor("#333333"))
     _draw_lines(
@@ -311,9 +333,21 @@ def _draw_badge(pdf, badge, regular, bold):
         party_lines,
         regular,
         party_size,
-        x=PADDING,
+        x=text_left,
         y=last - gap - party_size * 0.75,
     )
+
+
+def _photo(delegate):
+    """The delegate's photo for drawing, or None without one (or with its
+    file gone: the badge is printed without it rather than not at all)."""
+    if not delegate.photo:
+        return None
+    try:
+        with delegate.photo.open("rb") as stored:
+            return ImageReader(io.BytesIO(stored.read()))
+    except OSError:
+        return None
 
 
 def _draw_qr(pdf, matrix, *, x, y, size):

@@ -19,12 +19,13 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from . import exports, imports, services
 from .focal_access import focal_delegation, focal_delegations, focal_registration
 from .forms import RegistrationForm
-from .models import Registration
+from .models import Registration, mask_passport
 from .uploads import NominationLetterForm
 
 Status = Registration.Status
@@ -70,6 +71,7 @@ def _address_nominee(form):
 
 
 @login_required
+@never_cache
 @require_safe
 def home(request):
     counts = {
@@ -116,12 +118,14 @@ def _delegation_page(request, delegation, *, letter_form=None):
 
 
 @login_required
+@never_cache
 @require_safe
 def delegation_detail(request, pk):
     return _delegation_page(request, focal_delegation(request.user, pk))
 
 
 @login_required
+@never_cache
 def nominate(request, pk):
     delegation = focal_delegation(request.user, pk)
     meeting = delegation.meeting
@@ -131,6 +135,7 @@ def nominate(request, pk):
     form = _address_nominee(
         RegistrationForm(
             request.POST if request.method == "POST" else None,
+            request.FILES or None,
             meeting=meeting,
             delegations=focal_delegations(request.user)
             .filter(pk=delegation.pk)
@@ -167,12 +172,46 @@ def nominate(request, pk):
     return render(request, "delegates/focal/nominate.html", context)
 
 
+class MaskedPassportField(forms.CharField):
+    """The passport number on file, shown masked as everywhere a focal point
+    looks; sent back as shown, it means: keep the number on file."""
+
+    def __init__(self, *, held, **kwargs):
+        super().__init__(**kwargs)
+        self.held = held
+        self.masked = mask_passport(held)
+
+    def prepare_value(self, value):
+        return self.masked if value and value == self.held else value
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return self.held if self.masked and value == self.masked else value
+
+
+def _keep_passport_back(form, delegate):
+    field = form.fields["passport_number"]
+    form.fields["passport_number"] = MaskedPassportField(
+        held=delegate.passport_number,
+        label=field.label,
+        max_length=field.max_length,
+        required=field.required,
+        help_text=_(
+            "Shown masked. Leave it as it is to keep the number on file, or "
+            "type the new number."
+        ),
+    )
+    return form
+
+
 @login_required
+@never_cache
 def edit(request, pk):
     registration = focal_registration(request.user, pk)
     form = _address_nominee(
         RegistrationForm(
             request.POST if request.method == "POST" else None,
+            request.FILES or None,
             meeting=registration.meeting,
             delegations=focal_delegations(request.user)
             .filter(meeting=registration.meeting_id)
@@ -180,6 +219,7 @@ def edit(request, pk):
             registration=registration,
         )
     )
+    _keep_passport_back(form, registration.delegate)
     if form.is_valid():
         try:
             services.registration_update(
@@ -279,6 +319,7 @@ class WithdrawReasonForm(forms.Form):
 
 
 @login_required
+@never_cache
 @require_POST
 def withdraw(request, pk):
     """Withdrawing cannot be undone, so the row's button leads to a page that
@@ -312,6 +353,7 @@ def withdraw(request, pk):
 
 
 @login_required
+@never_cache
 @require_POST
 def letter_upload(request, pk):
     delegation = focal_delegation(request.user, pk)
@@ -350,6 +392,7 @@ def letter_download(request, pk):
 
 
 @login_required
+@never_cache
 def import_nominations(request, pk):
     delegation = focal_delegation(request.user, pk)
     meeting = delegation.meeting

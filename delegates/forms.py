@@ -24,6 +24,7 @@ from .services import (
     REGISTRATION_FIELDS,
     passport_valid_until_needed,
 )
+from .uploads import PhotoField
 
 PHONE_VALIDATOR = RegexValidator(
     r"^\+?[0-9][0-9 ()./-]{5,38}$",
@@ -60,8 +61,13 @@ class SessionChoiceField(forms.ModelMultipleChoiceField):
 
     def clean(self, value):
         for pk in value or ():
-            digits = str(pk).strip().lstrip("+-")
-            if digits.isdecimal() and (len(digits) > 19 or int(digits) > MAX_ID):
+            # Read as the query will read it: int() also takes "1_000" and
+            # digits of other scripts, which a check for 0-9 would let by.
+            try:
+                number = int(str(pk))
+            except ValueError:
+                continue
+            if abs(number) > MAX_ID:
                 raise forms.ValidationError(
                     self.error_messages["invalid_pk_value"],
                     code="invalid_pk_value",
@@ -115,12 +121,21 @@ class RegistrationForm(forms.Form):
         error_messages={"required": _("To register, accept the privacy notice.")},
     )
 
+    photo = PhotoField()
+
     def __init__(self, *args, meeting, delegations=None, registration=None, **kwargs):
         self.meeting = meeting
         self.registration = registration
         if registration is not None:
             kwargs.setdefault("initial", self.initial_from(registration))
         super().__init__(*args, **kwargs)
+        if registration is not None and registration.delegate.photo:
+            self.fields["photo"].help_text = _(
+                "A photo is on file. Choose a new one only to replace it."
+            )
+            self.fields["remove_photo"] = forms.BooleanField(
+                label=_("Remove the photo on file"), required=False
+            )
         delegations = (
             delegations
             if delegations is not None
@@ -194,6 +209,8 @@ class RegistrationForm(forms.Form):
                 "passport_number",
                 "passport_expiry",
                 "passport_country",
+                "photo",
+                "remove_photo",
                 "consent_publish",
                 "consent_privacy",
             ]
@@ -239,6 +256,11 @@ class RegistrationForm(forms.Form):
                 "passport_number",
                 "passport_expiry",
                 "passport_country",
+            ),
+            Fieldset(
+                _("Photo"),
+                "photo",
+                *(["remove_photo"] if "remove_photo" in self.fields else []),
             ),
             Fieldset(
                 _("Consent"),
@@ -305,14 +327,36 @@ class RegistrationForm(forms.Form):
             )
         if expiry and expiry < timezone.localdate():
             self.add_error("passport_expiry", _("This passport has expired."))
+        if data.get("photo") and data.get("remove_photo"):
+            self.add_error(
+                "remove_photo",
+                _("Either choose a new photo or remove the one on file, not both."),
+            )
         return data
 
+    def full_clean(self):
+        super().full_clean()
+        if self.errors and self.add_prefix("photo") in self.files:
+            # No browser fills a file input again, so say so beside it (on
+            # the bound field, which copied the help text when cleaning).
+            self["photo"].help_text = _(
+                "Choose the photo again: the form could not keep it while "
+                "other answers need correcting."
+            )
+
     def delegate_data(self):
-        return {
+        """The delegate's details; `photo` is a new JPEG to store, False to
+        remove the one on file, and absent to leave it as it is."""
+        data = {
             name: self.cleaned_data[name]
             for name in DELEGATE_FIELDS
             if name in self.cleaned_data
         }
+        if self.cleaned_data.get("photo"):
+            data["photo"] = self.cleaned_data["photo"]
+        elif self.cleaned_data.get("remove_photo"):
+            data["photo"] = False
+        return data
 
     def registration_data(self):
         data = {

@@ -12,7 +12,7 @@ from django.db.models.lookups import Exact, GreaterThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from jwg_portal.crypto import EncryptedCharField
+from jwg_portal.crypto import EncryptedCharField, EncryptedJSONField
 from meetings.models import Meeting, PartyKind, Session
 
 ISO3_VALIDATOR = RegexValidator(
@@ -415,14 +415,15 @@ class Registration(models.Model):
         related_name="+",
     )
     endorsed_at = models.DateTimeField(_("endorsed at"), null=True, blank=True)
-    approved_snapshot = models.JSONField(
+    # Both snapshots may hold a passport number: encrypted like the field.
+    approved_snapshot = EncryptedJSONField(
         _("approved version"),
         null=True,
         blank=True,
         editable=False,
         help_text=_("What the secretariat approved, kept while a change awaits."),
     )
-    proposed_details = models.JSONField(
+    proposed_details = EncryptedJSONField(
         _("details awaiting the delegate's confirmation"),
         null=True,
         blank=True,

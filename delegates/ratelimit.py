@@ -11,26 +11,25 @@ import math
 import time
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
+from django.core.cache.backends.db import BaseDatabaseCache
+from django.db import connections, router, transaction
 from django.shortcuts import render
 
 WINDOW_SECONDS = 60
+# Long enough that a window's counter never expires while the window is open.
+COUNTER_TIMEOUT = WINDOW_SECONDS * 2
 
 
-def client_address(request):
-    """The address a request is counted against.
+def _parse(address):
+    """The address as counted, or None when it is not an IP address.
 
-    REMOTE_ADDR only: X-Forwarded-For is written by the client and would let
-    anyone choose their own bucket. Behind a reverse proxy, the proxy must
-    set REMOTE_ADDR (e.g. gunicorn's --forwarded-allow-ips with the proxy's
-    address); there is deliberately no setting of trusted proxies here.
     An IPv6 client usually holds a whole /64, so it counts as one address.
     """
-    address = request.META.get("REMOTE_ADDR", "")
     try:
-        ip = ipaddress.ip_address(address)
+        ip = ipaddress.ip_address(address.strip())
     except ValueError:
-        return address or "unknown"
+        return None
     if ip.version == 6:
         if ip.ipv4_mapped is not None:
             return str(ip.ipv4_mapped)
@@ -38,22 +37,101 @@ def client_address(request):
     return str(ip)
 
 
+def _raw_address(request):
+    """REMOTE_ADDR, or the address the outermost trusted proxy saw.
+
+    With TRUSTED_PROXY_COUNT = 0 (the default) only REMOTE_ADDR counts:
+    X-Forwarded-For is written by the client and would let anyone choose
+    their own bucket. Behind N reverse proxies that each append the address
+    they received from to X-Forwarded-For, the client is the Nth entry from
+    the right; entries further left are the client's own claims. Set it
+    only when the portal cannot be reached except through those proxies.
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    proxies = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    if proxies <= 0:
+        return remote
+    forwarded = [
+        entry.strip()
+        for entry in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if entry.strip()
+    ]
+    if len(forwarded) < proxies:
+        # Not through all of the proxies: the peer is the best we know.
+        return remote
+    return forwarded[-proxies]
+
+
+def client_ip(request):
+    """The client's IP address as counted, or None when there is none.
+
+    Django-axes keys its lockouts on this (AXES_CLIENT_IP_CALLABLE), so a
+    sign-in is counted against the same address as a public form.
+    """
+    return _parse(_raw_address(request))
+
+
+def client_address(request):
+    """The address a request is counted against (see `client_ip`); never
+    empty, so a request without one still has a bucket."""
+    raw = _raw_address(request)
+    return _parse(raw) or raw or "unknown"
+
+
+def _count_in_database(backend, cache_key):
+    """Add one to a counter in the database cache and return the new count.
+
+    The database cache's incr() is a read then a write, so two requests at
+    once could both read n and both write n + 1. Here the read and the write
+    happen in one transaction that holds the counter's row: on PostgreSQL
+    by SELECT ... FOR UPDATE, on SQLite by the write lock that every
+    transaction takes when it begins (IMMEDIATE, see settings). A first hit
+    that loses the race to create the row waits for the winner's commit,
+    then locks the row it made.
+    """
+    db = router.db_for_write(backend.cache_model_class)
+    connection = connections[db]
+    quote_name = connection.ops.quote_name
+    lock = (
+        connection.ops.for_update_sql()
+        if connection.features.has_select_for_update
+        else ""
+    )
+    # The table's layout is the one `createcachetable` writes.
+    select = "SELECT {key} FROM {table} WHERE {key} = %s {lock}".format(
+        key=quote_name("cache_key"), table=quote_name(backend._table), lock=lock
+    )
+    with transaction.atomic(using=db):
+        backend.add(cache_key, 0, timeout=COUNTER_TIMEOUT)
+        with connection.cursor() as cursor:
+            cursor.execute(select, [backend.make_and_validate_key(cache_key)])
+        count = (backend.get(cache_key) or 0) + 1
+        backend.set(cache_key, count, timeout=COUNTER_TIMEOUT)
+    return count
+
+
+def _count(cache_key):
+    """Add one to the counter and return the new count, atomically on every
+    cache backend."""
+    backend = caches["default"]
+    if isinstance(backend, BaseDatabaseCache):
+        return _count_in_database(backend, cache_key)
+    # add() creates the counter only if absent and incr() is atomic on Redis
+    # and in local memory, so concurrent first hits do not reset each other.
+    backend.add(cache_key, 0, timeout=COUNTER_TIMEOUT)
+    try:
+        return backend.incr(cache_key)
+    except ValueError:
+        # The counter expired between add() and incr().
+        backend.add(cache_key, 1, timeout=COUNTER_TIMEOUT)
+        return 1
+
+
 def hit(key, address, rate, now=None):
     """Count one submission; return the seconds to wait, or 0 when allowed."""
     now = time.time() if now is None else now
     window = int(now // WINDOW_SECONDS)
-    cache_key = f"ratelimit:{key}:{address}:{window}"
-    # add() creates the counter only if absent and incr() is atomic on Redis,
-    # so concurrent first hits do not reset each other. The database cache's
-    # incr() is a read then a write: under heavy concurrency it may count a
-    # few hits short, which a soft limit like this one can afford.
-    cache.add(cache_key, 0, timeout=WINDOW_SECONDS * 2)
-    try:
-        count = cache.incr(cache_key)
-    except ValueError:
-        # The counter expired between add() and incr().
-        cache.add(cache_key, 1, timeout=WINDOW_SECONDS * 2)
-        count = 1
+    count = _count(f"ratelimit:{key}:{address}:{window}")
     if count <= rate:
         return 0
     return max(1, math.ceil((window + 1) * WINDOW_SECONDS - now))

@@ -1,5 +1,7 @@
 """Reads for the delegates' pages, with what a private link allows."""
 
+import re
+
 from django.db.models import Prefetch
 from django.utils import timezone
 
@@ -9,6 +11,8 @@ from meetings.selectors import meetings_public
 from .models import Delegate, Party, Registration, mask_passport
 
 Status = Registration.Status
+# The alphabet of secrets.token_urlsafe, which draws every private link.
+TOKEN = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
 def meeting_get_for_registration(slug) -> Meeting:
@@ -19,8 +23,11 @@ def meeting_get_for_registration(slug) -> Meeting:
 def registration_get_by_token(token) -> Registration:
     """The registration a private link opens, with what its pages show.
 
-    Raises Registration.DoesNotExist for an unknown token.
+    Raises Registration.DoesNotExist for an unknown token, and without a
+    query for text no token is made of: PostgreSQL refuses a NUL in a query.
     """
+    if not TOKEN.fullmatch(token):
+        raise Registration.DoesNotExist
     sessions = Session.objects.select_related("meeting").order_by(
         "starts_at", "order", "pk"
     )

@@ -17,6 +17,7 @@ urlpatterns = [
     path("registration/<str:token>/edit/", views.edit, name="edit"),
     path("registration/<str:token>/withdraw/", views.withdraw, name="withdraw"),
     path("registration/<str:token>/letter.pdf", views.letter, name="letter"),
+    path("registration/<str:token>/my-data.json", views.my_data, name="my_data"),
     path(
         "registration/<str:token>/details/",
         views.confirm_details,

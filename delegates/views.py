@@ -5,11 +5,14 @@ reached by it is kept out of caches, referrers and search engines.
 """
 
 import functools
+import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import (
@@ -20,6 +23,7 @@ from django.views.decorators.http import (
 
 from meetings.models import Meeting
 
+from . import privacy as personal_data
 from . import selectors, services
 from .forms import LostLinkForm, RegistrationForm, WithdrawForm
 from .letters import invitation_letter_pdf
@@ -27,6 +31,7 @@ from .models import Registration
 from .ratelimit import ratelimit
 
 Status = Registration.Status
+logger = logging.getLogger(__name__)
 
 # What each status means for the delegate, shown on the private page.
 STATUS_EXPLANATIONS = {
@@ -103,7 +108,9 @@ def register(request, slug):
             request, "delegates/register.html", {"meeting": meeting, "state": state}
         )
     form = RegistrationForm(
-        request.POST if request.method == "POST" else None, meeting=meeting
+        request.POST if request.method == "POST" else None,
+        request.FILES or None,
+        meeting=meeting,
     )
     duplicate_email = ""
     if form.is_bound and form.is_valid():
@@ -156,19 +163,44 @@ def register_done(request, slug):
     return render(request, "delegates/register_done.html", {"meeting": meeting})
 
 
+class RedirectThen(HttpResponseRedirect):
+    """A redirect that runs `then` once it has been sent.
+
+    The server calls `close()` after writing the response, whose length
+    CommonMiddleware has set, so the client (or the proxy in front) has the
+    whole answer by then and what `then` costs never shows in how long it
+    took. Django's test client calls `close()` at the end of the request.
+    """
+
+    def __init__(self, url, *, then):
+        super().__init__(url)
+        self.then = then
+
+    def close(self):
+        then, self.then = self.then, None
+        try:
+            if then is not None:
+                then()
+        except Exception:
+            logger.exception("The work after a response failed.")
+        finally:
+            super().close()
+
+
 @login_not_required
 @form_methods
 @never_cache
 @ratelimit(key="lost_link")
 def lost_link(request, slug):
+    """Mail the private link again, answering the same whether or not the
+    address is registered, in words and in time: the address is looked up,
+    and the mail rendered and sent, only once the answer has gone, so a
+    registered address takes no longer to answer than an unknown one."""
     meeting = _meeting_or_404(slug)
     if request.method == "POST":
         form = LostLinkForm(request.POST)
         if form.is_valid():
-            services.registration_resend_link(
-                meeting=meeting, email=form.cleaned_data["email"]
-            )
-            # The same answer whether or not the address is registered.
+            email = form.cleaned_data["email"]
             messages.info(
                 request,
                 _(
@@ -177,7 +209,12 @@ def lost_link(request, slug):
                     "spam folder."
                 ),
             )
-            return redirect("delegates:lost_link", slug=meeting.slug)
+            return RedirectThen(
+                reverse("delegates:lost_link", kwargs={"slug": meeting.slug}),
+                then=functools.partial(
+                    services.registration_resend_link, meeting=meeting, email=email
+                ),
+            )
     else:
         form = LostLinkForm(initial={"email": request.GET.get("email", "")})
     return render(
@@ -217,6 +254,7 @@ def edit(request, token):
         return render(request, "delegates/edit.html", context)
     form = RegistrationForm(
         request.POST if request.method == "POST" else None,
+        request.FILES or None,
         meeting=registration.meeting,
         registration=registration,
     )
@@ -293,6 +331,24 @@ def confirm_details(request, token):
 @login_not_required
 @require_safe
 @token_page
+def my_data(request, token):
+    """Everything held on the person, to download: their right of access,
+    through any of their private links, withdrawn or not. The passport is in
+    full here: the file is theirs, asked for on purpose."""
+    registration = _registration_or_404(token)
+    response = JsonResponse(
+        personal_data.personal_data_export(registration.delegate),
+        json_dumps_params={"indent": 2, "ensure_ascii": False},
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="my-data-{registration.reference}.json"'
+    )
+    return response
+
+
+@login_not_required
+@require_safe
+@token_page
 def letter(request, token):
     registration = _registration_or_404(token)
     if not selectors.registration_letter_available(registration):
@@ -311,4 +367,8 @@ def letter(request, token):
 @login_not_required
 @require_safe
 def privacy(request):
-    return render(request, "delegates/privacy.html")
+    return render(
+        request,
+        "delegates/privacy.html",
+        {"retention_days": settings.PERSONAL_DATA_RETENTION_DAYS},
+    )

@@ -1,6 +1,7 @@
 """Reads of the programme, with the access rule for the public pages."""
 
 import datetime
+import re
 from typing import NamedTuple
 
 from django.db.models import F, Prefetch
@@ -8,6 +9,9 @@ from django.utils import timezone
 
 from .markup import render_markdown
 from .models import ActionItem, Meeting, Minutes, Session
+
+# The alphabet of secrets.token_urlsafe, which draws every read-only link.
+READ_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,128}")
 
 
 def meetings_public():
@@ -134,7 +138,10 @@ def minutes_items_rendered(minutes):
 
 def minutes_get_readable(token):
     """The minutes behind a read-only link; drafts never circulated are not
-    readable. Raises Minutes.DoesNotExist."""
+    readable. Raises Minutes.DoesNotExist, without a query for text no token
+    is made of (PostgreSQL refuses a NUL in a query)."""
+    if not READ_TOKEN.fullmatch(token):
+        raise Minutes.DoesNotExist
     minutes = Minutes.objects.select_related("session__meeting", "session__body").get(
         read_token=token
     )

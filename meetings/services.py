@@ -23,6 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import audited
+
 from .models import Minutes, MinutesItem, MinutesRevision, Session
 
 __all__ = [
@@ -102,6 +104,7 @@ def minutes_read_url(minutes):
     return settings.PORTAL_BASE_URL.rstrip("/") + path
 
 
+@audited()
 def minutes_start(*, session: Session, by) -> Minutes:
     """Draft minutes for the session with one record per agenda item.
 
@@ -112,11 +115,10 @@ def minutes_start(*, session: Session, by) -> Minutes:
         # Lock the session so two starts do not both create the minutes.
         Session.objects.select_for_update().get(pk=session.pk)
         minutes, created = Minutes.objects.get_or_create(session=session)
-        missing = session.agenda_items.filter(record__isnull=True)
-        MinutesItem.objects.bulk_create(
-            MinutesItem(minutes=minutes, agenda_item=agenda_item)
-            for agenda_item in missing
-        )
+        # One save each, not bulk_create, so the audit log records each
+        # record; a session has few agenda items.
+        for agenda_item in session.agenda_items.filter(record__isnull=True):
+            MinutesItem.objects.create(minutes=minutes, agenda_item=agenda_item)
         if created:
             minutes_record_revision(minutes=minutes, by=by, action="started")
     return minutes
@@ -211,6 +213,7 @@ def _send_circulation_mail(minutes, recipients):
     send_mail(subject, body, None, list(recipients))
 
 
+@audited()
 def minutes_circulate(*, minutes, by, recipients, comments_due=None) -> Minutes:
     """Circulate draft minutes for comment and mail the recipients a link."""
     _require_manager(by)
@@ -237,6 +240,7 @@ def minutes_circulate(*, minutes, by, recipients, comments_due=None) -> Minutes:
     return locked
 
 
+@audited()
 def minutes_adopt(
     *, minutes, by, on: datetime.date, ad_referendum: bool = False
 ) -> Minutes:
@@ -259,6 +263,7 @@ def minutes_adopt(
     return locked
 
 
+@audited()
 def minutes_reopen(*, minutes, by, reason) -> Minutes:
     """Return adopted minutes to draft; the secretariat only, with a reason."""
     _require_manager(by)

@@ -12,6 +12,8 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import audited
+
 from ..models import Attendance, BadgeCode, Registration
 from .errors import ServiceError
 
@@ -51,6 +53,7 @@ class ScanResult:
         return self.outcome in (ScanOutcome.CHECKED_IN, ScanOutcome.ALREADY)
 
 
+@audited()
 def badge_issue(*, registration: Registration, by=None, reissue=False) -> BadgeCode:
     """The registration's live badge code, drawn on first use.
 
@@ -74,6 +77,7 @@ def badge_issue(*, registration: Registration, by=None, reissue=False) -> BadgeC
         return BadgeCode.objects.create(registration=registration, issued_by=by)
 
 
+@audited()
 def check_in(
     *, session, registration: Registration, by, method, override=False
 ) -> ScanResult:
@@ -155,6 +159,7 @@ def _record(*, registration, session, status, by, method, override=False, note=N
     return attendance
 
 
+@audited()
 def attendance_record(
     *, registration, session, status, by, method, note=None
 ) -> Attendance:
@@ -181,6 +186,7 @@ def attendance_record(
         )
 
 
+@audited()
 def attendance_mark_many(*, session, registrations, status, by, method) -> int:
     """Record the same status for many people at one session, all or none."""
     with transaction.atomic():

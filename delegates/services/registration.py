@@ -22,15 +22,18 @@ import datetime
 import re
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.audit import PRIVATE_LINK, PUBLIC_FORM, audited
 from meetings.models import Meeting, Session
 
 from .. import emails
 from ..models import Delegate, Delegation, Registration, RegistrationEvent
+from ..uploads import photo_changes
 from .errors import ServiceError
 
 __all__ = [
@@ -286,6 +289,20 @@ def _raise_for_integrity(error):
     raise error
 
 
+def _clean_delegate(delegate):
+    """The model's validation, as an error the person can act on.
+
+    The form checks every field; what only the database sees is an address
+    that the email lookup (uppercase on PostgreSQL) missed but the unique
+    lowercase constraint matches: `kİm@` or a Kelvin sign for `kim@`.
+    """
+    try:
+        delegate.full_clean()
+    except ValidationError as error:
+        raise RegistrationError(" ".join(error.messages)) from error
+
+
+@audited(by="submitted_by", anonymous=PUBLIC_FORM)
 def registration_submit(
     *,
     meeting: Meeting,
@@ -304,6 +321,10 @@ def registration_submit(
     second active registration for the same person and meeting with
     `DuplicateRegistration`. Sends the confirmation with the private link
     after commit. A focal point's nomination (`endorse=True`) is endorsed.
+
+    `delegate_data["photo"]`, a re-encoded JPEG, is stored for a new person
+    and for a known one without a photo; a known person's photo is never
+    replaced from a public form (they change it through the private link).
     """
     if enforce_window and meeting.registration_state() != "open":
         raise RegistrationError(
@@ -313,8 +334,9 @@ def registration_submit(
         raise RegistrationError(_("Choose a delegation to this meeting."))
     if not consent_privacy:
         raise RegistrationError(_("The privacy notice must be accepted."))
+    photo = delegate_data.get("photo")
     try:
-        with transaction.atomic():
+        with photo_changes() as change_photo, transaction.atomic():
             lock_meeting(meeting.pk)
             delegation = _delegation_for_reference(delegation.pk)
             email = delegate_data["email"].strip()
@@ -332,7 +354,7 @@ def registration_submit(
                 delegate = Delegate(email=email)
                 _apply(delegate, {**delegate_data, "email": email}, DELEGATE_FIELDS)
                 proposed = {}
-            delegate.full_clean()
+            _clean_delegate(delegate)
             registration = Registration(
                 meeting=meeting,
                 delegation=delegation,
@@ -348,6 +370,8 @@ def registration_submit(
             as_given = copy.copy(delegate)
             _apply(as_given, _proposed_values(proposed), DELEGATE_FIELDS)
             _check_passport(meeting, as_given, registration.needs_visa_letter)
+            if photo and not delegate.photo:
+                change_photo(delegate, photo)
             delegate.save()
             if endorse:
                 registration.endorsement = Registration.Endorsement.ENDORSED
@@ -364,6 +388,7 @@ def registration_submit(
     return registration
 
 
+@audited()
 def registration_create_by_staff(*, registration: Registration, by) -> Registration:
     """Save a registration the secretariat entered in the admin, as pending.
 
@@ -384,6 +409,7 @@ def registration_create_by_staff(*, registration: Registration, by) -> Registrat
     return registration
 
 
+@audited(anonymous=PRIVATE_LINK)
 def registration_update(
     *,
     registration: Registration,
@@ -398,10 +424,12 @@ def registration_update(
     Free while pending. After approval, a change to what the secretariat
     judged (delegation, role, sessions, visa letter and passport) returns
     the registration to pending, keeps the approved version beside it, and
-    tells the secretariat.
+    tells the secretariat. A new photo (`delegate_data["photo"]`) replaces
+    the one on file, False removes it; neither asks the secretariat again.
     """
+    photo = delegate_data.get("photo")
     try:
-        with transaction.atomic():
+        with photo_changes() as change_photo, transaction.atomic():
             lock_meeting(registration.meeting_id)
             registration = (
                 Registration.objects.select_for_update(of=("self",))
@@ -433,10 +461,12 @@ def registration_update(
                     code="email_taken",
                 )
             _apply(delegate, {**delegate_data, "email": new_email}, DELEGATE_FIELDS)
-            delegate.full_clean()
+            _clean_delegate(delegate)
             _apply(registration, registration_data, REGISTRATION_FIELDS)
             _check_sessions(meeting, registration.delegation, sessions)
             _check_passport(meeting, delegate, registration.needs_visa_letter)
+            if photo is not None and (photo or delegate.photo):
+                change_photo(delegate, photo)
             delegate.save()
             registration.save()
             registration.sessions.set(sessions)
@@ -536,6 +566,7 @@ def _fits(registration):
     return True, ""
 
 
+@audited()
 def registration_decide(
     *, registration: Registration, to_status: str, by, reason: str = ""
 ) -> DecisionResult:
@@ -601,6 +632,7 @@ def registration_decide(
     return DecisionResult(registration, requested=requested, reason=note)
 
 
+@audited(anonymous=PRIVATE_LINK)
 def registration_withdraw(*, registration: Registration, by=None, reason="") -> None:
     """The delegate (or their focal point) withdraws; the place goes onward."""
     with transaction.atomic():
@@ -654,6 +686,7 @@ def _waitlist_promote(meeting, delegation_id):
         )
 
 
+@audited()
 def registration_endorse(*, registration: Registration, by, endorse: bool) -> None:
     """The focal point endorses or declines a registration of their delegation."""
     with transaction.atomic():
@@ -681,6 +714,7 @@ def registration_endorse(*, registration: Registration, by, endorse: bool) -> No
         )
 
 
+@audited()
 def registration_set_head(*, registration: Registration, by) -> None:
     """Make this registration the Head of Delegation; the former head becomes
     Alternate Head."""
@@ -726,6 +760,7 @@ def registration_resend_link(*, meeting: Meeting, email: str) -> None:
         )
 
 
+@audited()
 def delegation_upload_letter(*, delegation: Delegation, upload, by) -> None:
     """Store the nomination letter / note verbale under a generated name."""
     with transaction.atomic():
@@ -741,6 +776,7 @@ def delegation_upload_letter(*, delegation: Delegation, upload, by) -> None:
             transaction.on_commit(lambda: storage.delete(old))
 
 
+@audited(anonymous=PRIVATE_LINK)
 def registration_confirm_details(*, registration: Registration, accept: bool) -> None:
     """The person, through their private link, accepts or discards the
     details they entered that differ from those on file.
@@ -756,7 +792,8 @@ def registration_confirm_details(*, registration: Registration, accept: bool) ->
             .get(pk=registration.pk)
         )
         proposed = registration.proposed_details or {}
-        Registration.objects.filter(pk=registration.pk).update(proposed_details=None)
+        registration.proposed_details = None
+        registration.save(update_fields=["proposed_details"])
         if not (accept and proposed):
             return
         delegate = registration.delegate

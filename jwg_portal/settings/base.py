@@ -56,7 +56,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    # Auditlog's, naming the actor and the client's address (accounts/audit.py).
+    "accounts.audit.AuditMiddleware",
     # Last, as django-axes asks: it answers a locked-out login attempt.
     "axes.middleware.AxesMiddleware",
 ]
@@ -179,6 +180,10 @@ PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=5 * 1024 * 1024)
 
 # Content Security Policy (django-csp): everything from this origin, nothing
 # inline, no frames. Assets are vendored, so no CDN is ever named here.
+# The admin gets no relaxed policy: Django 5.2's admin templates have no
+# inline script, their scripts change styles through the DOM (which the
+# policy allows), and the portal's admin styles are in static/css/admin.css.
+# tests/browser/test_csp.py loads the admin's pages and fails on a violation.
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
@@ -202,3 +207,47 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_MINUTES", default=15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+
+# Backups (django-dbbackup): `make backup` writes the database and the uploads
+# to BACKUP_DIR and keeps the newest BACKUP_KEEP of each; `make restore` reads
+# the newest back. They hold personal data: keep BACKUP_DIR outside MEDIA_ROOT
+# and readable by the portal's user only. The connector follows the engine:
+# SQLite's online backup API, or pg_dump's custom format read by pg_restore.
+STORAGES["dbbackup"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": env("BACKUP_DIR", default=str(BASE_DIR / "backups"))},
+}
+DBBACKUP_FILENAME_TEMPLATE = "jwg-portal-{databasename}-{datetime}.{extension}"
+DBBACKUP_MEDIA_FILENAME_TEMPLATE = "jwg-portal-media-{datetime}.{extension}"
+DBBACKUP_CLEANUP_KEEP = env.int("BACKUP_KEEP", default=14)
+# For `dbbackup --encrypt` (needs python-gnupg and the recipient's public key).
+DBBACKUP_GPG_RECIPIENT = env("BACKUP_GPG_RECIPIENT", default=None)
+# The commands print through their own handler; once is enough.
+LOGGING.setdefault("loggers", {})["dbbackup"] = {"propagate": False}
+
+# Audit log (django-auditlog; what it records is in accounts/audit.py). No
+# correlation id from a request header: the client writes it, and the log
+# would show whatever it chose.
+AUDITLOG_CID_HEADER = None
+
+# Sign-in protection, continued (accounts/). TRUSTED_PROXY_COUNT: how many
+# reverse proxies in front of the portal append to X-Forwarded-For; 0 trusts
+# REMOTE_ADDR alone. Set it only when the portal cannot be reached except
+# through them. Both the lockout and the public forms' rate limit count the
+# address it gives (delegates/ratelimit.py).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "delegates.ratelimit.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+# A failed attempt while locked out starts the cool-off again; the page says so.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+# Two-factor sign-in (django-otp, TOTP) is open to every user. With
+# OTP_REQUIRED_FOR_SECRETARIAT, the Secretariat group's staff and superusers
+# must set up a device and give a code before the admin or a staff page opens.
+OTP_REQUIRED_FOR_SECRETARIAT = env.bool("OTP_REQUIRED_FOR_SECRETARIAT", default=False)
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="JWG Portal")
+# The admin must not show one user's secret key to another.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django_otp.middleware.OTPMiddleware") + 1,
+    "accounts.middleware.TwoFactorMiddleware",
+)
