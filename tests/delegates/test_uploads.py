@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
@@ -28,6 +29,14 @@ from reportlab.pdfgen import canvas
 from delegates import uploads
 from delegates.uploads import validate_and_reencode_photo, validate_pdf
 from tests.factories import DelegationFactory, MemberStateFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def in_english():
+    """The messages are read in English, whatever an earlier test left active."""
+    with translation.override("en"):
+        yield
+
 
 MB = 1024 * 1024
 HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script>"
