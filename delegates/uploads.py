@@ -9,6 +9,7 @@ appended data, a polyglot's other half) is ever stored or served.
 
 import contextlib
 import io
+import struct
 import warnings
 
 import pypdf
@@ -20,7 +21,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, UnidentifiedImageError
 
 MEGABYTE = 1024 * 1024
 PDF_MAGIC = b"%PDF-"
@@ -221,6 +222,31 @@ def _flattened(image):
     return clean
 
 
+# EXIF orientation (tag 0x0112) -> the transpose that turns the image upright.
+_ORIENTATION_TRANSPOSE = {
+    2: Image.Transpose.FLIP_LEFT_RIGHT,
+    3: Image.Transpose.ROTATE_180,
+    4: Image.Transpose.FLIP_TOP_BOTTOM,
+    5: Image.Transpose.TRANSPOSE,
+    6: Image.Transpose.ROTATE_270,
+    7: Image.Transpose.TRANSVERSE,
+    8: Image.Transpose.ROTATE_90,
+}
+
+
+def _upright(image):
+    """`image` turned by its EXIF orientation. Only the orientation tag is
+    read: Pillow's `exif_transpose` also re-serialises the whole EXIF block,
+    which fails in ways of its own on damaged tags, and the EXIF is dropped
+    anyway. A damaged or unreadable block counts as no orientation."""
+    try:
+        orientation = image.getexif().get(0x0112)
+    except Exception:  # noqa: BLE001 - any damage to EXIF means "no orientation"
+        orientation = None
+    method = _ORIENTATION_TRANSPOSE.get(orientation) if isinstance(orientation, int) else None
+    return image.transpose(method) if method is not None else image
+
+
 def validate_and_reencode_photo(upload, max_bytes=None):
     """The photo as a new JPEG (a ContentFile), or a ValidationError.
 
@@ -247,7 +273,7 @@ def validate_and_reencode_photo(upload, max_bytes=None):
                 # A JPEG may be decoded at a half, a quarter or an eighth of
                 # its size, which saves memory and time.
                 image.draft(None, (PHOTO_MAX_SIZE[1], PHOTO_MAX_SIZE[1]))
-                upright = ImageOps.exif_transpose(image)
+                upright = _upright(image)
                 upright.thumbnail(PHOTO_MAX_SIZE, Image.Resampling.LANCZOS)
                 photo = _flattened(upright)
         except ValidationError:
@@ -265,6 +291,7 @@ def validate_and_reencode_photo(upload, max_bytes=None):
             IndexError,
             EOFError,
             MemoryError,
+            struct.error,
         ) as error:
             # Pillow's ways of saying the data is truncated or malformed; a
             # damaged EXIF block can surface as TypeError or KeyError.

@@ -1,6 +1,16 @@
+import os
+
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from . import factories
+
+# Locally the property-based tests explore new random inputs on each run (and
+# replay past failures from .hypothesis/). CI sets HYPOTHESIS_PROFILE=ci: the
+# same inputs every run, so that a red CI is reproducible rather than luck; a
+# case found locally goes into the test as an @example.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture
