@@ -241,9 +241,11 @@ def _upright(image):
     anyway. A damaged or unreadable block counts as no orientation."""
     try:
         orientation = image.getexif().get(0x0112)
-    except Exception:  # noqa: BLE001 - any damage to EXIF means "no orientation"
+    except Exception:  # noqa: BLE001 - damaged EXIF means "no orientation"
         orientation = None
-    method = _ORIENTATION_TRANSPOSE.get(orientation) if isinstance(orientation, int) else None
+    if not isinstance(orientation, int):
+        return image
+    method = _ORIENTATION_TRANSPOSE.get(orientation)
     return image.transpose(method) if method is not None else image
 
 
