@@ -207,6 +207,14 @@ def mask_passport(number):
     return "•" * max(len(number) - 3, 3) + number[-3:]
 
 
+def email_is(email, field="email"):
+    """A filter for the address, ignoring case as the unique constraint on
+    LOWER(email) does, so that the lookup and the constraint always agree and
+    PostgreSQL answers from that constraint's index (`iexact` compares
+    UPPER() and scans the table)."""
+    return Exact(Lower(field), Lower(models.Value(email)))
+
+
 class Delegate(models.Model):
     """A person who takes part in meetings, across meetings."""
 

@@ -5,16 +5,18 @@ event (who, when, from which status to which), and sends mail only after the
 transaction commits. Views, forms and admin actions call them and turn
 `RegistrationError` into a message or a 4xx.
 
-Every change to who holds a place, and every drawn reference, first locks
-the meeting's row (`lock_meeting`), so such changes in one meeting happen
-one at a time. Finer locks do not suffice: a withdrawal may promote from any
+Every change to who holds a place first locks the meeting's row
+(`lock_meeting`), so such changes in one meeting happen one at a time.
+Finer locks do not suffice: a withdrawal may promote from any
 delegation's waitlist into any session, a new Head of Delegation starts from
 the delegation, an approval from the registration; taken in those different
 orders, row locks on delegations, sessions and registrations deadlocked under
 concurrent use (tests/delegates/test_races.py). A registration's own row is
 still locked before it is changed, against writers outside these services;
 `of=("self",)` keeps PostgreSQL from also locking the rows select_related
-joins in.
+joins in. A submission (pending: it holds no place) takes no meeting lock,
+only its delegation's row to draw the reference (`_next_reference`), last,
+so that a registration rush is not one queue per meeting.
 """
 
 import copy
@@ -24,7 +26,8 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, F, Q
+from django.db.models.functions import Length
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -32,7 +35,7 @@ from accounts.audit import PRIVATE_LINK, PUBLIC_FORM, audited
 from meetings.models import Meeting, Session
 
 from .. import emails
-from ..models import Delegate, Delegation, Registration, RegistrationEvent
+from ..models import Delegate, Delegation, Registration, RegistrationEvent, email_is
 from ..uploads import photo_changes
 from .errors import ServiceError
 
@@ -149,8 +152,10 @@ def sessions_open_to(meeting, party):
 
 
 def _check_sessions(meeting, delegation, sessions):
-    allowed = {s.pk for s in sessions_open_to(meeting, delegation.party)}
-    refused = [s for s in sessions if s.pk not in allowed or s.meeting_id != meeting.pk]
+    kind = delegation.party.kind_on(meeting.start_date)
+    refused = [
+        s for s in sessions if s.meeting_id != meeting.pk or not s.is_open_to(kind)
+    ]
     if refused:
         raise RegistrationError(
             _("%(party)s may not attend: %(sessions)s.")
@@ -193,16 +198,30 @@ def _record(registration, action, *, by=None, from_status="", note=""):
 def _next_reference(delegation):
     """`JWG11-MYS-007`: body and number, party, sequence in the delegation.
 
-    The caller holds the meeting's lock, so two submissions cannot
-    draw the same number; the unique constraint is the last guard.
+    Locks the delegation's row until the transaction ends, so two drawings
+    for one delegation happen one after the other; the unique constraint is
+    the last guard. Lock it last, just before the registration is written:
+    it is held until commit. The highest number is the longest reference
+    (`-1000` after `-999`), then the highest in text order.
     """
+    # No ordering: the default one joins the meeting, whose row would be
+    # locked too.
+    list(
+        Delegation.objects.select_for_update()
+        .filter(pk=delegation.pk)
+        .order_by()
+        .values_list("pk", flat=True)
+    )
     meeting = delegation.meeting
     prefix = f"{meeting.body.acronym.replace('-', '')}{meeting.number}-"
     prefix += f"{delegation.party.code}-"
     last = (
-        Registration.objects.filter(reference__startswith=prefix)
-        .aggregate(last=Max("reference"))
-        .get("last")
+        Registration.objects.filter(
+            meeting_id=delegation.meeting_id, reference__startswith=prefix
+        )
+        .order_by(Length("reference").desc(), "-reference")
+        .values_list("reference", flat=True)
+        .first()
     )
     match = re.search(r"(\d+)$", last or "")
     sequence = int(match.group(1)) + 1 if match else 1
@@ -210,17 +229,16 @@ def _next_reference(delegation):
 
 
 def lock_meeting(meeting_id):
-    """Wait for, then hold, the right to change the meeting's registrations."""
+    """Wait for, then hold, the right to change the meeting's registrations.
+
+    FOR NO KEY UPDATE: it excludes the other holders, but not the key-share
+    lock that inserting a row which refers to the meeting takes, so a
+    submission (which does not take this lock) is not held up by it.
+    """
     list(
-        Meeting.objects.select_for_update()
+        Meeting.objects.select_for_update(no_key=True)
         .filter(pk=meeting_id)
         .values_list("pk", flat=True)
-    )
-
-
-def _delegation_for_reference(delegation_id):
-    return Delegation.objects.select_related("meeting__body", "party").get(
-        pk=delegation_id
     )
 
 
@@ -292,12 +310,14 @@ def _raise_for_integrity(error):
 def _clean_delegate(delegate):
     """The model's validation, as an error the person can act on.
 
-    The form checks every field; what only the database sees is an address
-    that the email lookup (uppercase on PostgreSQL) missed but the unique
-    lowercase constraint matches: `kİm@` or a Kelvin sign for `kim@`.
+    The constraints are left to the database: the address was looked up as
+    its unique constraint compares it (`email_is`), so only a concurrent
+    submission can collide, and `_raise_for_integrity` answers that; a
+    family name is a required field. Checking them here would cost four
+    queries per submission.
     """
     try:
-        delegate.full_clean()
+        delegate.full_clean(validate_constraints=False)
     except ValidationError as error:
         raise RegistrationError(" ".join(error.messages)) from error
 
@@ -335,12 +355,16 @@ def registration_submit(
     if not consent_privacy:
         raise RegistrationError(_("The privacy notice must be accepted."))
     photo = delegate_data.get("photo")
+    # A pending registration holds no place, so a submission does not wait
+    # for the meeting's lock: only the reference is drawn under a lock (the
+    # delegation's, taken last), and the constraints on one active
+    # registration per person, one head per delegation and one person per
+    # address settle the races that remain (`_raise_for_integrity`).
+    delegation.meeting = meeting
     try:
         with photo_changes() as change_photo, transaction.atomic():
-            lock_meeting(meeting.pk)
-            delegation = _delegation_for_reference(delegation.pk)
             email = delegate_data["email"].strip()
-            delegate = Delegate.objects.filter(email__iexact=email).first()
+            delegate = Delegate.objects.filter(email_is(email)).first()
             if delegate is not None:
                 existing = Registration.objects.filter(
                     delegate=delegate,
@@ -358,8 +382,6 @@ def registration_submit(
             registration = Registration(
                 meeting=meeting,
                 delegation=delegation,
-                delegate=delegate,
-                reference=_next_reference(delegation),
                 submitted_by=submitted_by,
                 consent_privacy_at=timezone.now(),
                 proposed_details=proposed or None,
@@ -373,12 +395,14 @@ def registration_submit(
             if photo and not delegate.photo:
                 change_photo(delegate, photo)
             delegate.save()
+            registration.delegate = delegate
             if endorse:
                 registration.endorsement = Registration.Endorsement.ENDORSED
                 registration.endorsed_by = submitted_by
                 registration.endorsed_at = timezone.now()
+            registration.reference = _next_reference(delegation)
             registration.save()
-            registration.sessions.set(sessions)
+            registration.sessions.add(*sessions)
             _record(registration, "submitted", by=submitted_by)
             transaction.on_commit(
                 lambda: emails.send_registration_mail(registration, "submitted")
@@ -397,7 +421,9 @@ def registration_create_by_staff(*, registration: Registration, by) -> Registrat
     sessions afterwards.
     """
     with transaction.atomic():
-        delegation = _delegation_for_reference(registration.delegation_id)
+        delegation = Delegation.objects.select_related("meeting__body", "party").get(
+            pk=registration.delegation_id
+        )
         lock_meeting(delegation.meeting_id)
         registration.meeting_id = delegation.meeting_id
         if not registration.reference:
@@ -452,7 +478,7 @@ def registration_update(
             new_email = delegate_data.get("email", delegate.email).strip()
             if (
                 new_email.lower() != delegate.email.lower()
-                and Delegate.objects.filter(email__iexact=new_email)
+                and Delegate.objects.filter(email_is(new_email))
                 .exclude(pk=delegate.pk)
                 .exists()
             ):
@@ -747,8 +773,8 @@ def registration_resend_link(*, meeting: Meeting, email: str) -> None:
     """
     registration = (
         Registration.objects.filter(
+            email_is(email.strip(), "delegate__email"),
             meeting=meeting,
-            delegate__email__iexact=email.strip(),
             status__in=Registration.ACTIVE_STATUSES,
         )
         .select_related("delegate", "meeting")

@@ -13,7 +13,7 @@ import threading
 import time
 
 import pytest
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, transaction
 
 from delegates import services
 from delegates.models import Registration
@@ -166,6 +166,45 @@ def test_racing_submissions_draw_distinct_references(meeting):
         assert sorted(delegation.registrations.values_list("reference", flat=True)) == [
             f"{prefix}{n:03d}" for n in range(1, 5)
         ]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite has one write lock for the whole database",
+)
+def test_a_submission_does_not_wait_for_the_meetings_lock(meeting):
+    delegation = DelegationFactory(meeting=meeting)
+    session = SessionFactory(meeting=meeting)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_meeting():
+        with transaction.atomic():
+            services.lock_meeting(meeting.pk)
+            locked.set()
+            release.wait(timeout=30)
+
+    holder = threading.Thread(target=lambda: (hold_the_meeting(), connection.close()))
+    holder.start()
+    try:
+        assert locked.wait(timeout=10)
+        with connection.cursor() as cursor:
+            # Waiting for the meeting's row would fail at once, not hang.
+            cursor.execute("SET lock_timeout = '2s'")
+        registration = services.registration_submit(
+            meeting=meeting,
+            delegation=delegation,
+            delegate_data={"family_name": "Early", "email": "early@example.org"},
+            registration_data={"role": Registration.Role.DELEGATE},
+            sessions=[session],
+            enforce_window=False,
+        )
+        assert holder.is_alive()
+    finally:
+        release.set()
+        holder.join(timeout=30)
+        with connection.cursor() as cursor:
+            cursor.execute("RESET lock_timeout")
+    assert registration.reference == f"JWG{meeting.number}-{delegation.party.code}-001"
 
 
 def test_the_same_person_submitting_twice_at_once_gets_one_registration(meeting):

@@ -85,6 +85,30 @@ def test_references_are_never_reused_after_a_withdrawal(delegation, session):
     assert submit(delegation, session, 2).reference.endswith("-002")
 
 
+def test_the_thousandth_reference_follows_the_999th(delegation, session):
+    # In text order "-999" sorts after "-1000"; the next must still be -1001.
+    for number in (999, 1000):
+        last = submit(delegation, session, number)
+        prefix = last.reference.rsplit("-", 1)[0]
+        Registration.objects.filter(pk=last.pk).update(reference=f"{prefix}-{number}")
+    assert submit(delegation, session, 1).reference == f"{prefix}-1001"
+
+
+def test_the_known_person_is_found_whatever_the_case_of_the_address(
+    delegation, session
+):
+    first = submit(delegation, session, 1)
+    services.registration_withdraw(registration=first)
+    again = services.registration_submit(
+        meeting=delegation.meeting,
+        delegation=delegation,
+        delegate_data=person(1, email="SITI1@Example.ORG"),
+        registration_data={"role": Registration.Role.DELEGATE},
+        sessions=[session],
+    )
+    assert again.delegate_id == first.delegate_id
+
+
 def test_a_second_active_registration_is_refused_without_a_new_row(delegation, session):
     submit(delegation, session, 1)
     with pytest.raises(services.DuplicateRegistration):
