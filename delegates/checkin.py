@@ -17,7 +17,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -159,11 +160,40 @@ def desk(request, session_pk):
             "person": person,
             "other_meeting": person is not None
             and person.meeting_id != session.meeting_id,
-            "registered": session.registrations.filter(
-                status=Registration.Status.APPROVED
-            ).count(),
-            "checked_in": session.attendances.filter(status=Status.PRESENT).count(),
+            **_door_counts(session),
         },
+    )
+
+
+def _door_counts(session):
+    """How many approved people chose the session, and how many are in, in
+    one query. The meeting's registrations are named so that PostgreSQL
+    reads them by meeting, not all of them by status."""
+    registered = (
+        Registration.objects.filter(
+            meeting_id=session.meeting_id,
+            sessions=OuterRef("pk"),
+            status=Registration.Status.APPROVED,
+        )
+        .order_by()
+        .values("meeting_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    checked_in = (
+        Attendance.objects.filter(session=OuterRef("pk"), status=Status.PRESENT)
+        .order_by()
+        .values("session_id")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return (
+        Session.objects.filter(pk=session.pk)
+        .values(
+            registered=Coalesce(Subquery(registered), 0),
+            checked_in=Coalesce(Subquery(checked_in), 0),
+        )
+        .get()
     )
 
 
@@ -173,7 +203,9 @@ def _check_in_picked(request, session):
         # Only a hand-made request gets here; the same answer as a wrong id.
         raise Http404
     registration = get_object_or_404(
-        Registration.objects.filter(meeting_id=session.meeting_id),
+        Registration.objects.filter(meeting_id=session.meeting_id).select_related(
+            "delegate", "delegation__party", "meeting"
+        ),
         pk=form.cleaned_data["registration"],
     )
     return services.check_in(
@@ -186,12 +218,9 @@ def _check_in_picked(request, session):
 
 
 def _person(result):
-    """The scanned person with what the result panel names: one query."""
-    if result is None or result.registration is None:
-        return None
-    return Registration.objects.select_related(
-        "delegate", "delegation__party", "meeting"
-    ).get(pk=result.registration.pk)
+    """The person the result panel names. The services hand back the
+    registration with its delegate, delegation's party and meeting."""
+    return None if result is None else result.registration
 
 
 def _at_session(session):

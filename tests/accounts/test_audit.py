@@ -429,6 +429,32 @@ def approved(delegation, session, family):
     return registration
 
 
+@pytest.mark.parametrize("count", [1, 4])
+def test_sessions_added_and_cleared_are_logged_in_fixed_queries(
+    delegation, open_meeting, count, django_assert_num_queries
+):
+    registration = RegistrationFactory(delegation=delegation)
+    sessions = [
+        SessionFactory(meeting=open_meeting, title=f"Session {n}") for n in range(count)
+    ]
+    # Read the changed sessions with their meeting, write the entry, and
+    # auditlog's look-up of the content type, whatever the number.
+    with django_assert_num_queries(4):
+        registration.sessions.add(*sessions)
+    registration.sessions.clear()
+
+    added, cleared = entries(registration)[-2:]
+    names = sorted(str(s) for s in sessions)
+    assert names[0].startswith(f"{open_meeting.slug}: ")
+    assert added.changes["sessions"] == {
+        "type": "m2m",
+        "operation": "add",
+        "objects": names,
+    }
+    assert cleared.changes["sessions"]["operation"] == "delete"
+    assert sorted(cleared.changes["sessions"]["objects"]) == names
+
+
 def test_a_badge_scan_at_the_desk_logs_the_record_with_the_desk_user(
     client, desk_user, delegation, session
 ):
