@@ -299,6 +299,8 @@ class Delegate(models.Model):
                 condition=~Q(family_name=""), name="delegate_family_name_required"
             ),
         ]
+        # The admin's list in name order pages through this, not a sort.
+        indexes = [models.Index(fields=["family_name", "given_name", "id"])]
         permissions = [("view_passport", _("Can see passport details"))]
 
     def __str__(self):
@@ -482,6 +484,9 @@ class Registration(models.Model):
         indexes = [
             models.Index(fields=["meeting", "status"]),
             models.Index(fields=["delegation", "status"]),
+            # The admin's list, newest first: read backwards, it pages
+            # without sorting every registration.
+            models.Index(fields=["created_at", "id"]),
         ]
 
     def __str__(self):
@@ -593,7 +598,12 @@ class Attendance(models.Model):
                 name="attendance_one_record_per_session",
             ),
         ]
-        indexes = [models.Index(fields=["session", "status"])]
+        indexes = [
+            models.Index(fields=["session", "status"]),
+            # The admin's list, latest first, whole or for one session.
+            models.Index(fields=["recorded_at", "id"]),
+            models.Index(fields=["session", "recorded_at", "id"]),
+        ]
         permissions = [("check_in", _("Can check delegates in at the desk"))]
 
     def __str__(self):

@@ -5,6 +5,8 @@ import datetime
 import zoneinfo
 
 import pytest
+from django.contrib import admin
+from django.contrib.admin import ModelAdmin
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -16,6 +18,7 @@ from tests.factories import (
     AttendanceFactory,
     DelegateFactory,
     DelegationFactory,
+    MeetingFactory,
     MemberStateFactory,
     PartyFactory,
     RegistrationFactory,
@@ -83,6 +86,180 @@ def test_changelist_query_count_does_not_grow_with_rows(staff_client, model):
     assert changelist_queries(staff_client, model) == with_five
 
 
+def add_to_meeting(meeting, count):
+    """Registrations with a delegation and a session each, and attendance at
+    it, in one meeting, so that its filters' choices grow with them."""
+    for _ in range(count):
+        registration = RegistrationFactory(
+            delegation=DelegationFactory(meeting=meeting)
+        )
+        session = SessionFactory(meeting=meeting)
+        registration.sessions.add(session)
+        AttendanceFactory(registration=registration, session=session)
+
+
+@pytest.mark.parametrize(
+    ("model", "meeting_parameter"),
+    [(Registration, "meeting__id__exact"), (Attendance, "session__meeting__id__exact")],
+    ids=["Registration", "Attendance"],
+)
+def test_changelist_of_a_meeting_query_count_does_not_grow_with_rows(
+    staff_client, model, meeting_parameter
+):
+    meeting = MeetingFactory()
+    add_to_meeting(MeetingFactory(), 3)
+
+    def queries(rows):
+        with CaptureQueriesContext(connection) as captured:
+            response = staff_client.get(
+                url(model, "changelist"), {meeting_parameter: meeting.pk}
+            )
+        assert response.status_code == 200
+        assert response.context["cl"].result_count == rows
+        return len(captured)
+
+    add_to_meeting(meeting, 3)
+    with_three = queries(3)
+    add_to_meeting(meeting, 30)
+    assert queries(33) == with_three
+
+
+def filter_choices(response, field_path):
+    """The names a filter offers, or None when the list leaves it out."""
+    for spec in response.context["cl"].filter_specs:
+        if getattr(spec, "field_path", None) == field_path:
+            return {str(label) for _pk, label in spec.lookup_choices}
+    return None
+
+
+def test_delegation_and_session_filters_offer_the_chosen_meeting_only(staff_client):
+    meeting, other = MeetingFactory(slug="jwg-11"), MeetingFactory(slug="jwg-12")
+    malaysia = DelegationFactory(meeting=meeting, party=MemberStateFactory())
+    DelegationFactory(meeting=other, party=malaysia.party)
+    RegistrationFactory(delegation=malaysia)
+    SessionFactory(meeting=meeting, title="Plenary")
+    SessionFactory(meeting=other, title="Workshop")
+
+    response = staff_client.get(
+        url(Registration, "changelist"), {"meeting__id__exact": meeting.pk}
+    )
+    assert filter_choices(response, "delegation") == {"Malaysia at jwg-11"}
+    assert filter_choices(response, "sessions") == {"jwg-11: Plenary"}
+
+
+def test_delegation_and_session_filters_wait_for_a_meeting(staff_client):
+    """Without a meeting chosen, no query reads every delegation or session
+    to list them."""
+    for registration in RegistrationFactory.create_batch(2):
+        registration.sessions.add(SessionFactory(meeting=registration.meeting))
+    with CaptureQueriesContext(connection) as captured:
+        response = staff_client.get(url(Registration, "changelist"))
+    assert filter_choices(response, "delegation") is None
+    assert filter_choices(response, "sessions") is None
+    assert filter_choices(response, "meeting") is not None
+    sql = " ".join(query["sql"] for query in captured)
+    assert 'FROM "delegates_delegation"' not in sql
+    assert 'FROM "meetings_session"' not in sql
+
+
+def test_a_chosen_delegation_stays_offered_without_its_meeting(staff_client):
+    delegation = DelegationFactory()
+    kept = RegistrationFactory(delegation=delegation)
+    RegistrationFactory()
+    response = staff_client.get(
+        url(Registration, "changelist"), {"delegation__id__exact": delegation.pk}
+    )
+    assert list(response.context["cl"].result_list) == [kept]
+    assert filter_choices(response, "delegation") == {str(delegation)}
+
+
+def test_attendance_session_filter_offers_the_chosen_meeting_only(staff_client):
+    kept = AttendanceFactory(session__title="Plenary")
+    AttendanceFactory(session__title="Workshop")
+    response = staff_client.get(
+        url(Attendance, "changelist"),
+        {"session__meeting__id__exact": kept.session.meeting_id},
+    )
+    assert list(response.context["cl"].result_list) == [kept]
+    assert filter_choices(response, "session") == {str(kept.session)}
+    response = staff_client.get(url(Attendance, "changelist"))
+    assert filter_choices(response, "session") is None
+
+
+def test_a_filtered_list_counts_only_its_own_rows(staff_client):
+    RegistrationFactory(status=Registration.Status.PENDING)
+    RegistrationFactory()
+    with CaptureQueriesContext(connection) as captured:
+        response = staff_client.get(
+            url(Registration, "changelist"), {"status__exact": "pending"}
+        )
+    cl = response.context["cl"]
+    assert (cl.result_count, cl.full_result_count) == (1, None)
+    assert sum("COUNT(" in query["sql"].upper() for query in captured) == 1
+
+
+def test_registrations_are_listed_newest_first(staff_client):
+    older, newer, newest = RegistrationFactory.create_batch(3)
+    now = datetime.datetime(2024, 3, 15, 9, tzinfo=WITA)
+    Registration.objects.filter(pk=older.pk).update(created_at=now)
+    Registration.objects.filter(pk__in=[newer.pk, newest.pk]).update(
+        created_at=now + datetime.timedelta(hours=1)
+    )
+    response = staff_client.get(url(Registration, "changelist"))
+    assert list(response.context["cl"].result_list) == [newest, newer, older]
+
+
+def test_attendance_is_listed_latest_first(staff_client):
+    earlier = AttendanceFactory()
+    later = AttendanceFactory(
+        recorded_at=earlier.recorded_at + datetime.timedelta(minutes=5)
+    )
+    same_time = AttendanceFactory(recorded_at=earlier.recorded_at)
+    response = staff_client.get(url(Attendance, "changelist"))
+    assert list(response.context["cl"].result_list) == [later, same_time, earlier]
+
+
+def test_delegates_are_listed_by_name(staff_client):
+    second = DelegateFactory(family_name="Rahman", given_name="Aishah")
+    third = DelegateFactory(family_name="Rahman", given_name="Aishah")
+    first = DelegateFactory(family_name="Nguyen", given_name="Thi Huong")
+    response = staff_client.get(url(Delegate, "changelist"))
+    assert list(response.context["cl"].result_list) == [first, second, third]
+
+
+def index_columns(model):
+    with connection.cursor() as cursor:
+        constraints = connection.introspection.get_constraints(
+            cursor, model._meta.db_table
+        )
+    return [tuple(c["columns"]) for c in constraints.values() if c["index"]]
+
+
+@pytest.mark.parametrize(
+    ("model", "filtered_by"),
+    [
+        (Registration, None),
+        (Attendance, None),
+        (Delegate, None),
+        (Attendance, "session"),
+    ],
+    ids=["Registration", "Attendance", "Delegate", "Attendance of a session"],
+)
+def test_a_long_list_is_in_the_order_of_an_index(staff_client, model, filtered_by):
+    """A page is read along an index rather than sorted from every row: the
+    list's order, after the column it is filtered by, is an index's columns,
+    all one way, as the database reads an index forwards or backwards."""
+    params = {f"{filtered_by}__id__exact": 1} if filtered_by else {}
+    response = staff_client.get(url(model, "changelist"), params)
+    # The admin's ordering comes twice, from its queryset and its own.
+    order = dict.fromkeys(response.context["cl"].queryset.query.order_by)
+    assert len({name.startswith("-") for name in order}) == 1
+    columns = [model._meta.get_field(name.lstrip("-")).column for name in order]
+    if filtered_by:
+        columns.insert(0, model._meta.get_field(filtered_by).column)
+    assert tuple(columns) in index_columns(model)
+
+
 FACTORIES = {
     Party: PartyFactory,
     Delegation: DelegationFactory,
@@ -97,6 +274,14 @@ def test_add_and_change_forms_load(staff_client, model):
     obj = FACTORIES[model]()
     assert staff_client.get(url(model, "add")).status_code == 200
     assert staff_client.get(url(model, "change", obj.pk)).status_code == 200
+
+
+@pytest.mark.parametrize("model", [Registration, Attendance, Delegate])
+def test_long_lists_draw_the_action_checkbox_as_django_does(staff_client, model):
+    obj = FACTORIES[model]()
+    response = staff_client.get(url(model, "changelist"))
+    model_admin = admin.site.get_model_admin(model)
+    assert ModelAdmin.action_checkbox(model_admin, obj) in response.text
 
 
 def test_parties_are_listed_in_asean_order(staff_client):
