@@ -45,6 +45,7 @@ from delegates.models import (
     RegistrationEvent,
     new_token,
 )
+from meetings.cache import programme_changed
 from meetings.models import AgendaItem, Meeting, PartyKind, Session
 
 SLUG_PREFIX = "jwg-bench-"
@@ -244,6 +245,7 @@ def reset():
         Delegate.objects.filter(
             email__iendswith=EMAIL_DOMAIN, registrations__isnull=True
         ).delete()
+        programme_changed()
 
 
 def _raw_delete(queryset):
@@ -274,6 +276,8 @@ def seed(sizes: Sizes, *, today=None, seed=7):
         _create_registrations(plans, people, rng, written)
         _create_badges(plans, written)
         _create_attendance(plans, today, rng, written)
+        # bulk_create sends no signal: the cached programme pages would not know.
+        programme_changed()
     analyse()
     return written
 

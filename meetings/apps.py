@@ -9,7 +9,8 @@ class MeetingsConfig(AppConfig):
     def ready(self):
         from jwg_portal import db_rules
 
-        from . import rules
+        from . import cache, rules
 
         db_rules.register(*rules.RULES)
         db_rules.connect()
+        cache.connect()

@@ -2,10 +2,11 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from . import selectors, services
+from . import cache, selectors, services
 from .markup import render_markdown
 from .models import Meeting, Minutes
 
@@ -27,24 +28,40 @@ def healthz(request):
 @login_not_required
 @require_safe
 def meeting_list(request):
-    upcoming, past = selectors.meetings_public_split()
     return render(
-        request, "meetings/meeting_list.html", {"upcoming": upcoming, "past": past}
+        request, "meetings/meeting_list.html", cache.page("list", _meeting_list)
     )
+
+
+def _meeting_list():
+    upcoming, past = selectors.meetings_public_split()
+    content = render_to_string(
+        "meetings/includes/meeting_list_content.html",
+        {"upcoming": upcoming, "past": past},
+    )
+    return {"content": content}, [*upcoming, *past]
 
 
 @login_not_required
 @require_safe
 def meeting_detail(request, slug):
+    return render(
+        request,
+        "meetings/meeting_detail.html",
+        cache.page(f"detail:{slug}", lambda: _meeting_detail(slug)),
+    )
+
+
+def _meeting_detail(slug):
     try:
         meeting = selectors.meeting_get_public(slug)
     except Meeting.DoesNotExist:
         raise Http404 from None
-    return render(
-        request,
-        "meetings/meeting_detail.html",
+    content = render_to_string(
+        "meetings/includes/meeting_detail_content.html",
         {"meeting": meeting, "programme": selectors.programme_by_day(meeting)},
     )
+    return {"title": meeting.title, "content": content}, [meeting]
 
 
 @login_not_required

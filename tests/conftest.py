@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.core.cache import cache
 from hypothesis import settings as hypothesis_settings
 
 from . import factories
@@ -11,6 +12,14 @@ from . import factories
 # case found locally goes into the test as an @example.
 hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: the database is rolled back after
+    a test, the local-memory cache is not (the programme pages and the rate
+    limit keep their state in it)."""
+    cache.clear()
 
 
 @pytest.fixture
