@@ -48,10 +48,6 @@ from . import wording
 from .registry import MeetingReport, register
 
 Role = Registration.Role
-ROLE_RANK = {role: rank for rank, role in enumerate(Role.values)}
-STATUS_LABELS = dict(Attendance.Status.choices)
-METHOD_LABELS = dict(Attendance.Method.choices)
-ROLE_LABELS = dict(Role.choices)
 
 
 def _kind_rank(meeting, party_field):
@@ -65,39 +61,44 @@ def _kind_rank(meeting, party_field):
     )
 
 
+def _position(field, values):
+    """The place of the record's `field` among `values`, as a CASE: a small
+    integer for the database to sort on."""
+    values = list(values)
+    return Case(
+        *(When(**{field: value}, then=Value(at)) for at, value in enumerate(values)),
+        default=Value(len(values)),
+        output_field=IntegerField(),
+    )
+
+
 def sessions_in_order(meeting):
     return meeting.sessions.select_related("body").order_by("starts_at", "order", "pk")
 
 
 def attendance_records(meeting):
     """The meeting's attendance records, session by session in the order of
-    `sessions_in_order`, then as the List of Participants orders people."""
-    role_rank = Case(
-        *(
-            When(registration__role=role, then=Value(r))
-            for role, r in ROLE_RANK.items()
-        ),
-        default=Value(len(ROLE_RANK)),
-        output_field=IntegerField(),
+    `sessions_in_order`, then as the List of Participants orders people.
+
+    The sessions and the parties (in ASEAN order on the meeting's first
+    day, from `Party.objects.in_asean_order`) are put in order first, in two
+    small queries, and the records sorted on their places in those orders:
+    with a subquery for each record's party rank, and session times and
+    party names compared in the sort, the query for 100,000 records took
+    half as long again.
+    """
+    sessions = sessions_in_order(meeting).values_list("pk", flat=True)
+    parties = Party.objects.in_asean_order(on=meeting.start_date).values_list(
+        "pk", flat=True
     )
-    return (
-        Attendance.objects.filter(session__meeting=meeting)
-        .annotate(
-            kind_rank=_kind_rank(meeting, "registration__delegation__party_id"),
-            role_rank=role_rank,
-        )
-        .order_by(
-            "session__starts_at",
-            "session__order",
-            "session_id",
-            "kind_rank",
-            "registration__delegation__party__name",
-            "registration__delegation_id",
-            "role_rank",
-            Lower("registration__delegate__family_name"),
-            Lower("registration__delegate__given_name"),
-            "pk",
-        )
+    return Attendance.objects.filter(session__meeting=meeting).order_by(
+        _position("session_id", sessions),
+        _position("registration__delegation__party_id", parties),
+        "registration__delegation_id",
+        _position("registration__role", Role.values),
+        Lower("registration__delegate__family_name"),
+        Lower("registration__delegate__given_name"),
+        "pk",
     )
 
 
@@ -111,8 +112,16 @@ def delegations_in_order(meeting):
     )
 
 
-def _local(moment, meeting, fmt="%Y-%m-%d %H:%M"):
-    return timezone.localtime(moment, meeting.tz).strftime(fmt)
+MINUTE = "%Y-%m-%d %H:%M"
+
+
+def _local(moment, meeting):
+    return timezone.localtime(moment, meeting.tz).strftime(MINUTE)
+
+
+def _labels(choices):
+    """Each choice's label as text, in the active language."""
+    return {value: str(label) for value, label in choices.choices}
 
 
 def _subtitle(meeting, *lines):
@@ -172,31 +181,38 @@ class AttendanceBySessionExporter(Exporter):
 
         The records are read in chunks, in the sessions' order, and matched
         to the sessions (read at once: a meeting has a handful) as they
-        come, so that a session nobody attended still gets its total.
+        come, so that a session nobody attended still gets its total. The
+        labels of roles, statuses and methods are translated once, in the
+        language of the export, not once a record.
         """
+        roles = _labels(Role)
+        status_labels = _labels(Attendance.Status)
+        methods = _labels(Attendance.Method)
+        present = Attendance.Status.PRESENT
+        zone = self.meeting.tz
         records = queryset.values_list(*self.fields).iterator(chunk_size=CHUNK_SIZE)
         record = next(records, None)
         for session in sessions_in_order(self.meeting):
-            title = session.title
+            session_pk, title = session.pk, session.title
             starts = _local(session.starts_at, self.meeting)
             yield Heading(f"{title} — {starts}")
             statuses = Counter()
             delegations = set()
-            while record is not None and record[0] == session.pk:
+            while record is not None and record[0] == session_pk:
                 _session, party, honorific, given, family, role = record[:6]
                 status, recorded_at, method = record[6:]
                 statuses[status] += 1
-                if status == Attendance.Status.PRESENT:
+                if status == present:
                     delegations.add(party)
                 yield [
                     title,
                     starts,
                     party,
-                    " ".join(part for part in (honorific, given, family) if part),
-                    ROLE_LABELS.get(role, role),
-                    STATUS_LABELS.get(status, status),
-                    _local(recorded_at, self.meeting),
-                    METHOD_LABELS.get(method, method),
+                    " ".join(filter(None, (honorific, given, family))),
+                    roles.get(role, role),
+                    status_labels.get(status, status),
+                    recorded_at.astimezone(zone).strftime(MINUTE),
+                    methods.get(method, method),
                 ]
                 record = next(records, None)
             yield TotalRow(

@@ -300,6 +300,146 @@ def test_by_session_markup_in_a_name_is_printed_as_text(jwg):
     )
 
 
+def by_session_records(session, starts, recorded, rows):
+    """Full CSV lines of a session from (delegation, name, role, status)."""
+    return [
+        [session, starts, party, name, role, status, recorded, "Badge scan"]
+        for party, name, role, status in rows
+    ]
+
+
+HEAD, DELEGATE = "Head of Delegation", "Delegate"
+BY_SESSION_RECORDS = [
+    *by_session_records(
+        "ASEAN-IGF Workshop",
+        "2024-04-29 09:00",
+        "2024-04-29 09:05",
+        [
+            ("Cambodia", "Mr Vannak Pich", HEAD, "Absent"),
+            ("Indonesia", "Ir. Hendra Wibisono", HEAD, "Present"),
+            ("Malaysia", "Dr Ahmad Faizal", HEAD, "Present"),
+            ("Malaysia", "'" + INJECTION, DELEGATE, "Present"),
+            (
+                "Intergovernmental Forum on Mining",
+                "Ms Claire Fontaine",
+                DELEGATE,
+                "Present",
+            ),
+            ("ASEAN Secretariat", "Ms Dara Lim", "Secretariat", "Present"),
+        ],
+    ),
+    *by_session_records(
+        "Joint Working Group",
+        "2024-04-30 09:00",
+        "2024-04-30 09:05",
+        [
+            ("Indonesia", "Ir. Hendra Wibisono", HEAD, "Present"),
+            ("Malaysia", "Dr Ahmad Faizal", HEAD, "Present"),
+            ("Malaysia", "'" + INJECTION, DELEGATE, "Present"),
+            ("Viet Nam", HUONG, HEAD, "Present"),
+            ("ASEAN Secretariat", "Ms Dara Lim", "Secretariat", "Present"),
+        ],
+    ),
+]
+
+
+def test_by_session_csv_holds_every_column_of_every_record(jwg):
+    assert csv_rows(write("attendance-by-session", jwg.meeting, "csv")) == [
+        BY_SESSION_HEADER,
+        *BY_SESSION_RECORDS,
+    ]
+
+
+def test_by_session_xlsx_holds_every_column_of_every_record_and_total(jwg):
+    def total(session, starts, text):
+        return [session, starts, "Total", text, None, None, None, None]
+
+    assert sheet_rows(write("attendance-by-session", jwg.meeting, "xlsx")) == [
+        BY_SESSION_HEADER,
+        *BY_SESSION_RECORDS[:6],
+        total("ASEAN-IGF Workshop", "2024-04-29 09:00", WORKSHOP_TOTAL),
+        *BY_SESSION_RECORDS[6:],
+        total("Joint Working Group", "2024-04-30 09:00", JWG_TOTAL),
+        total("Working Group on Trade and Investment", "2024-05-01 13:30", WGTIM_TOTAL),
+    ]
+
+
+def test_by_session_orders_sessions_parties_roles_and_names(jwg):
+    """Sessions by time, then by their order; parties in ASEAN order of the
+    meeting's first day (Timor-Leste, not yet a member in 2024, after the
+    member states); in a delegation the head, the alternate, then the
+    delegates by family name whatever its case."""
+    second = SessionFactory(
+        meeting=jwg.meeting, title="Second", starts_at=at(29, 8), order=2
+    )
+    first = SessionFactory(
+        meeting=jwg.meeting, title="First", starts_at=at(29, 8), order=1
+    )
+    people = [
+        jwg.person("TLS", "Mr", "José", "Ramos", Role.HEAD),
+        jwg.person("BRN", "Ms", "Aminah", "Yusof"),
+        jwg.person("BRN", "Mr", "Hazri", "osman"),
+        jwg.person("BRN", "Ms", "Siti", "Zainal", Role.ALTERNATE),
+        jwg.person("BRN", "Dr", "Ali", "Zulkifli", Role.HEAD),
+    ]
+    for registration in people:
+        for session in (second, first):
+            jwg.record(registration, session)
+    rows = csv_rows(write("attendance-by-session", jwg.meeting, "csv"))[1:]
+    expected = [
+        ("Brunei Darussalam", "Dr Ali Zulkifli", HEAD),
+        ("Brunei Darussalam", "Ms Siti Zainal", "Alternate Head of Delegation"),
+        ("Brunei Darussalam", "Mr Hazri osman", DELEGATE),
+        ("Brunei Darussalam", "Ms Aminah Yusof", DELEGATE),
+        ("Timor-Leste", "Mr José Ramos", HEAD),
+    ]
+    assert [(row[0], *row[2:5]) for row in rows[:10]] == [
+        *(("First", *row) for row in expected),
+        *(("Second", *row) for row in expected),
+    ]
+    assert rows[10][0] == "ASEAN-IGF Workshop"
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_by_session_labels_are_in_the_language_of_each_export(jwg, fmt):
+    """Roles, statuses and methods are translated once per export, in its
+    language: Indonesian, then English again for the next export."""
+    read = csv_rows if fmt == "csv" else sheet_rows
+    header, cambodia, indonesia = read(
+        write("attendance-by-session", jwg.meeting, fmt, language="id")
+    )[:3]
+    assert header[0] == "Sesi"
+    assert cambodia[2:6] == [
+        "Cambodia",
+        "Mr Vannak Pich",
+        "Ketua Delegasi",
+        "Tidak hadir",
+    ]
+    assert indonesia[4:] == [
+        "Ketua Delegasi",
+        "Hadir",
+        "2024-04-29 09:05",
+        "Pemindaian tanda pengenal",
+    ]
+    english = read(write("attendance-by-session", jwg.meeting, fmt))
+    assert english[2][4:] == [HEAD, "Present", "2024-04-29 09:05", "Badge scan"]
+
+
+def test_by_session_xlsx_drops_control_characters_from_names(jwg):
+    """A control character XML cannot carry is dropped, not a broken file;
+    characters that are not printable but allowed are kept."""
+    jwg.record(jwg.person("THA", "Mr", "Som\x07chai", "Suk\x1bjai\x0b"), jwg.jwg)
+    jwg.record(jwg.person("PHL", "Ms", "Maria\u00a0Luisa", "Santos"), jwg.jwg)
+    rows = sheet_rows(write("attendance-by-session", jwg.meeting, "xlsx"))
+    names = {row[2]: row[3] for row in rows}
+    assert names["Thailand"] == "Mr Somchai Sukjai"
+    assert names["Philippines"] == "Ms Maria\u00a0Luisa Santos"
+    records = csv_rows(write("attendance-by-session", jwg.meeting, "csv"))
+    assert {row[2]: row[3] for row in records}["Thailand"] == (
+        "Mr Som\x07chai Suk\x1bjai\x0b"
+    )
+
+
 def test_by_session_shows_only_this_meeting(jwg):
     other = MeetingFactory(slug="jwg-12", number=12)
     AttendanceFactory(

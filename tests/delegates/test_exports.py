@@ -195,6 +195,28 @@ def test_xlsx_drops_characters_a_workbook_cannot_hold(staff_client):
     assert row[HEADER.index("Family name")] == "Rahman"
 
 
+# The control characters XML 1.0 cannot carry (below the space, but tab, LF
+# and CR), less NUL, which PostgreSQL cannot store either.
+CONTROL_CHARACTERS = "".join(chr(c) for c in range(1, 32) if chr(c) not in "\t\n\r")
+
+
+def test_xlsx_drops_every_control_character_a_workbook_cannot_hold(staff_client):
+    RegistrationFactory(
+        delegate=DelegateFactory(family_name=f"Rah{CONTROL_CHARACTERS}man")
+    )
+    row = export(staff_client, "xlsx")[1]
+    assert row[HEADER.index("Family name")] == "Rahman"
+
+
+def test_xlsx_keeps_characters_that_are_not_printable_but_allowed(staff_client):
+    """A no-break space, a soft hyphen, a zero-width joiner and a tab are not
+    printable, yet a workbook holds them: they are kept as written."""
+    name = "Maria\u00a0Lu\u00adisa\u200dde\tSantos"
+    RegistrationFactory(delegate=DelegateFactory(family_name=name))
+    row = export(staff_client, "xlsx")[1]
+    assert row[HEADER.index("Family name")] == name
+
+
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
