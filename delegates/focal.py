@@ -24,8 +24,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from . import exports, imports, services
 from .focal_access import focal_delegation, focal_delegations, focal_registration
-from .forms import RegistrationForm
-from .models import Registration, mask_passport
+from .forms import RegistrationForm, keep_passport_back
+from .models import Registration
 from .uploads import NominationLetterForm
 
 Status = Registration.Status
@@ -172,38 +172,6 @@ def nominate(request, pk):
     return render(request, "delegates/focal/nominate.html", context)
 
 
-class MaskedPassportField(forms.CharField):
-    """The passport number on file, shown masked as everywhere a focal point
-    looks; sent back as shown, it means: keep the number on file."""
-
-    def __init__(self, *, held, **kwargs):
-        super().__init__(**kwargs)
-        self.held = held
-        self.masked = mask_passport(held)
-
-    def prepare_value(self, value):
-        return self.masked if value and value == self.held else value
-
-    def to_python(self, value):
-        value = super().to_python(value)
-        return self.held if self.masked and value == self.masked else value
-
-
-def _keep_passport_back(form, delegate):
-    field = form.fields["passport_number"]
-    form.fields["passport_number"] = MaskedPassportField(
-        held=delegate.passport_number,
-        label=field.label,
-        max_length=field.max_length,
-        required=field.required,
-        help_text=_(
-            "Shown masked. Leave it as it is to keep the number on file, or "
-            "type the new number."
-        ),
-    )
-    return form
-
-
 @login_required
 @never_cache
 def edit(request, pk):
@@ -219,7 +187,7 @@ def edit(request, pk):
             registration=registration,
         )
     )
-    _keep_passport_back(form, registration.delegate)
+    keep_passport_back(form, registration.delegate)
     if form.is_valid():
         try:
             services.registration_update(

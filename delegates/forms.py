@@ -21,7 +21,7 @@ from django_countries import countries
 
 from meetings.models import PartyKind
 
-from .models import Delegate, Registration
+from .models import Delegate, Registration, mask_passport
 from .services import (
     DELEGATE_FIELDS,
     REGISTRATION_FIELDS,
@@ -396,3 +396,38 @@ class WithdrawForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason (optional)"), max_length=500, required=False
     )
+
+
+class MaskedPassportField(forms.CharField):
+    """The passport number on file, shown masked; sent back as shown, it
+    means: keep the number on file."""
+
+    def __init__(self, *, held, **kwargs):
+        super().__init__(**kwargs)
+        self.held = held
+        self.masked = mask_passport(held)
+
+    def prepare_value(self, value):
+        return self.masked if value and value == self.held else value
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return self.held if self.masked and value == self.masked else value
+
+
+def keep_passport_back(form, delegate):
+    """Show the number on file masked in `form` (a RegistrationForm), never
+    in full: the page may be open on a shared screen, a private link may
+    have been forwarded."""
+    field = form.fields["passport_number"]
+    form.fields["passport_number"] = MaskedPassportField(
+        held=delegate.passport_number,
+        label=field.label,
+        max_length=field.max_length,
+        required=field.required,
+        help_text=_(
+            "Shown masked. Leave it as it is to keep the number on file, or "
+            "type the new number."
+        ),
+    )
+    return form

@@ -25,7 +25,7 @@ from meetings.models import Meeting
 
 from . import privacy as personal_data
 from . import selectors, services
-from .forms import LostLinkForm, RegistrationForm, WithdrawForm
+from .forms import LostLinkForm, RegistrationForm, WithdrawForm, keep_passport_back
 from .letters import invitation_letter_pdf
 from .models import Registration
 from .ratelimit import ratelimit
@@ -252,11 +252,14 @@ def edit(request, token):
     context = {"registration": registration, "meeting": registration.meeting}
     if not selectors.registration_may_edit(registration):
         return render(request, "delegates/edit.html", context)
-    form = RegistrationForm(
-        request.POST if request.method == "POST" else None,
-        request.FILES or None,
-        meeting=registration.meeting,
-        registration=registration,
+    form = keep_passport_back(
+        RegistrationForm(
+            request.POST if request.method == "POST" else None,
+            request.FILES or None,
+            meeting=registration.meeting,
+            registration=registration,
+        ),
+        registration.delegate,
     )
     if form.is_bound and form.is_valid():
         was_approved = registration.status == Status.APPROVED

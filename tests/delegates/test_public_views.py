@@ -245,6 +245,34 @@ def test_manage_page_shows_the_passport_masked_only(client, open_meeting, delega
 
 
 @pytest.mark.parametrize(
+    ("typed", "kept"), [("•••••567", "A1234567"), ("B7654321", "B7654321")]
+)
+def test_the_edit_page_shows_the_passport_masked_and_keeps_it_unless_retyped(
+    client, open_meeting, delegation, session, typed, kept
+):
+    # A private link may be forwarded, or open on a shared screen.
+    data = form_data(delegation, [session], **future_passport(open_meeting))
+    client.post(reverse("delegates:register", args=[open_meeting.slug]), data)
+    registration = Registration.objects.get()
+    edit_url = manage_url(registration, "edit")
+
+    html = client.get(edit_url).content.decode()
+    assert "A1234567" not in html
+    assert 'value="•••••567"' in html
+
+    data = form_data(
+        delegation,
+        [session],
+        **future_passport(open_meeting, passport_number=typed),
+        consent_privacy=None,
+    )
+    response = client.post(edit_url, data)
+    assert response.status_code == 302, response.content.decode()
+    registration.delegate.refresh_from_db()
+    assert registration.delegate.passport_number == kept
+
+
+@pytest.mark.parametrize(
     ("status", "explanation"),
     [
         (Status.PENDING, "The secretariat is reviewing your registration"),
