@@ -9,6 +9,7 @@ and says when and by whom it was made.
 from dataclasses import dataclass
 
 from django.db import IntegrityError, models, transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -79,28 +80,31 @@ def badge_issue(*, registration: Registration, by=None, reissue=False) -> BadgeC
 
 @audited()
 def check_in(
-    *, session, registration: Registration, by, method, override=False
+    *,
+    session,
+    registration: Registration,
+    by,
+    method,
+    override=False,
+    chose=None,
+    recorded=None,
 ) -> ScanResult:
     """Record that the person is present at the session, once.
 
     `override` admits someone who had not chosen the session (staff decide
     at the door); the record says so. Never for an unapproved registration
-    or another meeting's.
+    or another meeting's. Whether the person chose the session (`chose`) and
+    whether a record of them at it exists (`recorded`) are read when not
+    given.
     """
     if registration.status != Registration.Status.APPROVED:
         return ScanResult(ScanOutcome.NOT_APPROVED, registration)
     if registration.meeting_id != session.meeting_id:
         return ScanResult(ScanOutcome.NOT_FOR_SESSION, registration)
-    chose_session = _chose(registration, session)
+    chose_session = _chose(registration, session) if chose is None else chose
     if not chose_session and not override:
         return ScanResult(ScanOutcome.NOT_FOR_SESSION, registration)
-    existing = (
-        Attendance.objects.select_related("recorded_by")
-        .filter(registration=registration, session=session)
-        # Not the model's order, which joins the session and the registration.
-        .order_by("pk")
-        .first()
-    )
+    existing = None if recorded is False else _record_of(registration, session)
     if existing is not None and existing.status == Attendance.Status.PRESENT:
         return ScanResult(ScanOutcome.ALREADY, registration, existing)
     try:
@@ -118,6 +122,7 @@ def check_in(
                     override=not chose_session,
                 )
             else:
+                # Recorded absent or excused before (a sheet, say).
                 attendance = _record(
                     registration=registration,
                     session=session,
@@ -128,9 +133,9 @@ def check_in(
                 )
     except IntegrityError:
         # Two desks scanned the same badge at the same moment.
-        existing = Attendance.objects.select_related("recorded_by").get(
-            registration=registration, session=session
-        )
+        existing = _record_of(registration, session)
+        if existing is None:
+            raise  # Another rule than one record per person and session.
         return ScanResult(ScanOutcome.ALREADY, registration, existing)
     return ScanResult(ScanOutcome.CHECKED_IN, registration, attendance)
 
@@ -140,12 +145,24 @@ def check_in_by_code(*, session, code: str, by, override=False) -> ScanResult:
     code = (code or "").strip()
     if not code:
         return ScanResult(ScanOutcome.UNKNOWN)
+    of_person = {"registration_id": OuterRef("registration_id")}
     try:
-        # Not the meeting: the session's, or rarely another's, read when shown;
-        # a sixth table in the join costs PostgreSQL more to plan than to run.
-        badge = BadgeCode.objects.select_related(
-            "registration__delegate", "registration__delegation__party"
-        ).get(code=code)
+        # With what the desk shows of the person and what check_in() asks,
+        # in one query. Not the meeting: the session's, or rarely another's,
+        # read when shown; a sixth table in the join costs PostgreSQL more
+        # to plan than to run.
+        badge = (
+            BadgeCode.objects.select_related(
+                "registration__delegate", "registration__delegation__party"
+            )
+            .annotate(
+                chose=Exists(_choices(session).filter(**of_person)),
+                recorded=Exists(
+                    Attendance.objects.filter(session_id=session.pk, **of_person)
+                ),
+            )
+            .get(code=code)
+        )
     except BadgeCode.DoesNotExist:
         return ScanResult(ScanOutcome.UNKNOWN)
     if badge.revoked_at is not None:
@@ -156,14 +173,28 @@ def check_in_by_code(*, session, code: str, by, override=False) -> ScanResult:
         by=by,
         method=Attendance.Method.SCAN,
         override=override,
+        chose=badge.chose,
+        recorded=badge.recorded,
     )
 
 
+def _record_of(registration, session):
+    return (
+        Attendance.objects.select_related("recorded_by")
+        .filter(registration=registration, session=session)
+        # Not the model's order, which joins the session and the registration.
+        .order_by()
+        .first()
+    )
+
+
+def _choices(session):
+    """The links of the people who chose the session (the link table alone)."""
+    return Registration.sessions.through.objects.filter(session_id=session.pk)
+
+
 def _chose(registration, session):
-    """Whether the person chose the session, from the link table alone."""
-    return Registration.sessions.through.objects.filter(
-        registration_id=registration.pk, session_id=session.pk
-    ).exists()
+    return _choices(session).filter(registration_id=registration.pk).exists()
 
 
 def _recorder(by):

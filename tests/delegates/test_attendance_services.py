@@ -178,3 +178,42 @@ def test_a_note_survives_later_marks_and_absence_is_never_an_override(registered
     assert attendance.status == Attendance.Status.PRESENT
     assert attendance.override is True
     assert attendance.note == "Head of delegation excused by letter"
+
+
+def test_a_badge_scanned_after_an_absent_record_makes_it_present(registered, desk):
+    registration, session = registered
+    code = services.badge_issue(registration=registration).code
+    services.attendance_record(
+        registration=registration,
+        session=session,
+        status=Attendance.Status.ABSENT,
+        by=desk,
+        method=Attendance.Method.SHEET,
+    )
+    result = services.check_in_by_code(session=session, code=code, by=desk)
+    assert result.outcome == ScanOutcome.CHECKED_IN
+    attendance = Attendance.objects.get()
+    assert (attendance.status, attendance.method) == ("present", "scan")
+
+
+def test_a_desk_that_lost_the_race_reads_the_winners_record(registered, desk):
+    registration, session = registered
+    winner = services.check_in(
+        session=session,
+        registration=registration,
+        by=desk,
+        method=Attendance.Method.SCAN,
+    ).attendance
+    # Read before the other desk wrote: no record yet, as far as it knew.
+    result = services.check_in(
+        session=session,
+        registration=registration,
+        by=UserFactory(username="other-desk"),
+        method=Attendance.Method.SCAN,
+        chose=True,
+        recorded=False,
+    )
+    assert result.outcome == ScanOutcome.ALREADY
+    assert result.attendance == winner
+    assert result.attendance.recorded_by == desk
+    assert Attendance.objects.count() == 1
