@@ -88,7 +88,7 @@ def parse_args(argv):
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--worker-class", default="sync")
     parser.add_argument("--threads", type=int, default=1)
-    parser.add_argument("--export-repeats", type=int, default=3)
+    parser.add_argument("--export-repeats", type=int, default=5)
     parser.add_argument("--only", help="comma-separated scenario names")
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-exports", action="store_true")

@@ -148,6 +148,13 @@ class SessionInline(admin.TabularInline):
         # Each row is labelled with the session's name, which names its meeting.
         return super().get_queryset(request).select_related("meeting")
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "body":
+            # The bodies read once for all the rows, not once a row.
+            field.choices = list(field.choices)
+        return field
+
 
 class MeetingForm(forms.ModelForm):
     class Meta:

@@ -67,6 +67,33 @@ def test_changelist_query_count_does_not_grow_with_rows(staff_client, model):
     assert changelist_queries(staff_client, model) == with_five
 
 
+def test_the_meeting_page_reads_the_bodies_once_for_all_its_sessions(staff_client):
+    meeting = MeetingFactory()
+    BodyFactory.create_batch(3)
+    url = reverse("admin:meetings_meeting_change", args=[meeting.pk])
+
+    def queries(sessions):
+        with CaptureQueriesContext(connection) as captured:
+            response = staff_client.get(url)
+        assert response.status_code == 200
+        assert len(response.context["inline_admin_formsets"][0].forms) == sessions
+        return len(captured)
+
+    SessionFactory.create_batch(2, meeting=meeting)
+    staff_client.get(url)  # Content types and the like, cached from then on.
+    with_two = queries(2)
+    SessionFactory.create_batch(6, meeting=meeting)
+    assert queries(8) == with_two
+    # Every body is still offered, in each row.
+    assert response_bodies(staff_client, url) == Body.objects.count()
+
+
+def response_bodies(client, url):
+    html = client.get(url).content.decode()
+    select = re.search(r'<select name="sessions-0-body".*?</select>', html, re.S)
+    return len(re.findall(r'<option value="\d+"', select.group(0)))
+
+
 FACTORIES = {
     Body: BodyFactory,
     Meeting: MeetingFactory,
