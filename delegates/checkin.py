@@ -238,14 +238,6 @@ def _record_of(registration):
     return registration.at_session[0] if registration.at_session else None
 
 
-def _chose(session):
-    return Exists(
-        Registration.sessions.through.objects.filter(
-            registration_id=OuterRef("pk"), session_id=session.pk
-        )
-    )
-
-
 def _search(session, query):
     """Approved registrations of the session's meeting matching every word,
     one more than shown so the page can say the list is cut short."""
@@ -266,7 +258,7 @@ def _search(session, query):
             status=Registration.Status.APPROVED,
         )
         .select_related("delegate", "delegation__party")
-        .annotate(chose_session=_chose(session))
+        .annotate(chose_session=services.chose_session(session))
         .prefetch_related(_at_session(session))
         .order_by("delegate__family_name", "delegate__given_name", "pk")
     )
@@ -325,10 +317,11 @@ def _sheet_people(session):
     recorded = Exists(
         Attendance.objects.filter(registration_id=OuterRef("pk"), session=session)
     )
+    chose = services.chose_session(session)
     people = (
         Registration.objects.filter(meeting_id=session.meeting_id)
-        .filter((Q(status=Registration.Status.APPROVED) & _chose(session)) | recorded)
-        .annotate(chose_session=_chose(session))
+        .filter((Q(status=Registration.Status.APPROVED) & chose) | recorded)
+        .annotate(chose_session=chose)
         .select_related("delegate", "delegation__party")
         .prefetch_related(_at_session(session))
     )

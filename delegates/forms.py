@@ -26,6 +26,7 @@ from .services import (
     DELEGATE_FIELDS,
     REGISTRATION_FIELDS,
     passport_valid_until_needed,
+    sessions_closed_to,
 )
 from .uploads import PhotoField
 
@@ -300,7 +301,10 @@ class RegistrationForm(forms.Form):
         if delegation is not None:
             kind = delegation.party.kind_on(self.meeting.start_date)
             closed = [
-                s.title for s in data.get("sessions") or [] if not s.is_open_to(kind)
+                s.title
+                for s in sessions_closed_to(
+                    self.meeting, delegation.party, data.get("sessions") or []
+                )
             ]
             if closed:
                 self.add_error(

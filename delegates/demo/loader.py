@@ -35,6 +35,7 @@ from delegates.models import (
     Delegation,
     Party,
     Registration,
+    email_is,
 )
 from meetings.models import (
     ActionItem,
@@ -623,7 +624,7 @@ def load_jwg12_registrations(tally, meeting, schedule):
             if registration.delegate.email.lower() == person["email"]:
                 _credit_focal_point(tally, registration, row, focal_point)
             continue
-        delegate = Delegate.objects.filter(email__iexact=person["email"]).first()
+        delegate = Delegate.objects.filter(email_is(person["email"])).first()
         conflict = _conflict(meeting, delegation, delegate, row)
         if conflict:
             tally.notes.append(f"{reference} was not put back: {conflict}.")

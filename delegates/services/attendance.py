@@ -27,6 +27,7 @@ __all__ = [
     "badge_issue",
     "check_in",
     "check_in_by_code",
+    "chose_session",
 ]
 
 
@@ -145,7 +146,7 @@ def check_in_by_code(*, session, code: str, by, override=False) -> ScanResult:
     code = (code or "").strip()
     if not code:
         return ScanResult(ScanOutcome.UNKNOWN)
-    of_person = {"registration_id": OuterRef("registration_id")}
+    person = OuterRef("registration_id")
     try:
         # With what the desk shows of the person and what check_in() asks,
         # in one query. Not the meeting: the session's, or rarely another's,
@@ -156,9 +157,11 @@ def check_in_by_code(*, session, code: str, by, override=False) -> ScanResult:
                 "registration__delegate", "registration__delegation__party"
             )
             .annotate(
-                chose=Exists(_choices(session).filter(**of_person)),
+                chose=chose_session(session, person),
                 recorded=Exists(
-                    Attendance.objects.filter(session_id=session.pk, **of_person)
+                    Attendance.objects.filter(
+                        session_id=session.pk, registration_id=person
+                    )
                 ),
             )
             .get(code=code)
@@ -188,13 +191,20 @@ def _record_of(registration, session):
     )
 
 
-def _choices(session):
-    """The links of the people who chose the session (the link table alone)."""
-    return Registration.sessions.through.objects.filter(session_id=session.pk)
+def chose_session(session, registration=None):
+    """Whether the registration (by default the outer query's row) chose
+    the session, read from the link table alone."""
+    return Exists(_links(session, registration or OuterRef("pk")))
+
+
+def _links(session, registration):
+    return Registration.sessions.through.objects.filter(
+        registration_id=registration, session_id=session.pk
+    )
 
 
 def _chose(registration, session):
-    return _choices(session).filter(registration_id=registration.pk).exists()
+    return _links(session, registration.pk).exists()
 
 
 def _recorder(by):

@@ -60,6 +60,7 @@ __all__ = [
     "registration_submit",
     "registration_update",
     "registration_withdraw",
+    "sessions_closed_to",
     "sessions_open_to",
 ]
 
@@ -146,16 +147,21 @@ def passport_valid_until_needed(meeting):
     raise AssertionError("unreachable")
 
 
-def sessions_open_to(meeting, party):
+def sessions_closed_to(meeting, party, sessions):
+    """Those of `sessions` the party may not attend at the meeting: closed to
+    its kind on the first day, or another meeting's."""
     kind = party.kind_on(meeting.start_date)
-    return [s for s in meeting.sessions.all() if s.is_open_to(kind)]
+    return [s for s in sessions if s.meeting_id != meeting.pk or not s.is_open_to(kind)]
+
+
+def sessions_open_to(meeting, party):
+    sessions = list(meeting.sessions.all())
+    closed = sessions_closed_to(meeting, party, sessions)
+    return [s for s in sessions if s not in closed]
 
 
 def _check_sessions(meeting, delegation, sessions):
-    kind = delegation.party.kind_on(meeting.start_date)
-    refused = [
-        s for s in sessions if s.meeting_id != meeting.pk or not s.is_open_to(kind)
-    ]
+    refused = sessions_closed_to(meeting, delegation.party, sessions)
     if refused:
         raise RegistrationError(
             _("%(party)s may not attend: %(sessions)s.")
