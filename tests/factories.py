@@ -5,6 +5,7 @@ import zoneinfo
 
 import factory
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from delegates.models import Attendance, Delegate, Delegation, Party, Registration
 from meetings.models import AgendaItem, Body, Meeting, PartyKind, Session
@@ -47,6 +48,21 @@ class MeetingFactory(factory.django.DjangoModelFactory):
     end_date = datetime.date(2024, 5, 3)
     time_zone = "Asia/Makassar"
     status = Meeting.Status.PUBLISHED
+
+
+def registration_open_meeting(*, last_day=64, closes_in=1, **fields):
+    """A meeting starting 60 days from today and ending `last_day` days from
+    today, whose registration opened a day ago and closes in `closes_in`
+    days."""
+    today, now = timezone.localdate(), timezone.now()
+    day = datetime.timedelta(days=1)
+    return MeetingFactory(
+        start_date=today + 60 * day,
+        end_date=today + last_day * day,
+        registration_opens_at=now - day,
+        registration_closes_at=now + closes_in * day,
+        **fields,
+    )
 
 
 class SessionFactory(factory.django.DjangoModelFactory):

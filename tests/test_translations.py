@@ -14,17 +14,15 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core import mail
-from django.core.cache import cache
 from django.urls import reverse
-from django.utils import timezone
 
 from delegates import services
 from delegates.models import Registration
 from tests.factories import (
     DelegationFactory,
-    MeetingFactory,
     MemberStateFactory,
     SessionFactory,
+    registration_open_meeting,
 )
 
 LOCALE_DIR = Path(settings.BASE_DIR) / "locale" / "id" / "LC_MESSAGES"
@@ -221,23 +219,13 @@ def test_the_compiled_catalogue_has_the_indonesian_plural_rule(mo):
 # --- (c) the pages speak Indonesian ----------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rate_limit():
-    cache.clear()
-
-
 @pytest.fixture
 def open_meeting(db):
-    today = timezone.localdate()
-    now = timezone.now()
-    meeting = MeetingFactory(
+    meeting = registration_open_meeting(
         slug="jwg-12",
         number=12,
         title="12th Joint Working Group Meeting",
-        start_date=today + 60 * DAY,
-        end_date=today + 62 * DAY,
-        registration_opens_at=now - DAY,
-        registration_closes_at=now + DAY,
+        last_day=62,
     )
     SessionFactory(meeting=meeting, title="Joint Working Group")
     return meeting

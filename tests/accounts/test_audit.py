@@ -12,7 +12,6 @@ from axes.models import AccessAttempt, AccessLog
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -51,12 +50,12 @@ from tests.factories import (
     AgendaItemFactory,
     DelegateFactory,
     DelegationFactory,
-    MeetingFactory,
     MemberStateFactory,
     PartyFactory,
     RegistrationFactory,
     SessionFactory,
     UserFactory,
+    registration_open_meeting,
 )
 
 pytestmark = pytest.mark.django_db
@@ -73,9 +72,7 @@ PHOTO = "photos/0123456789abcdef.jpg"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limit(settings, tmp_path):
-    # The public form's rate limit counts in the cache, which outlives a test.
-    cache.clear()
+def _media_of_its_own(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
 
 
@@ -109,15 +106,9 @@ def desk_user():
 
 @pytest.fixture
 def open_meeting():
-    today = timezone.localdate()
-    now = timezone.now()
-    return MeetingFactory(
+    return registration_open_meeting(
         slug="jwg-11",
         number=11,
-        start_date=today + 60 * DAY,
-        end_date=today + 64 * DAY,
-        registration_opens_at=now - DAY,
-        registration_closes_at=now + DAY,
     )
 
 

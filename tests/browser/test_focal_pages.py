@@ -6,18 +6,17 @@ import re
 
 import pytest
 from django.core.cache import cache
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from delegates.models import Registration
 from tests.factories import (
     DelegateFactory,
     DelegationFactory,
-    MeetingFactory,
     MemberStateFactory,
     RegistrationFactory,
     SessionFactory,
     UserFactory,
+    registration_open_meeting,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -33,15 +32,9 @@ def _portal(settings, live_server, tmp_path):
 
 @pytest.fixture
 def delegation():
-    today = timezone.localdate()
-    now = timezone.now()
-    meeting = MeetingFactory(
+    meeting = registration_open_meeting(
         slug="jwg-11",
         title="11th JWG",
-        start_date=today + 60 * DAY,
-        end_date=today + 64 * DAY,
-        registration_opens_at=now - DAY,
-        registration_closes_at=now + DAY,
     )
     session = SessionFactory(meeting=meeting, title="Joint Working Group")
     delegation = DelegationFactory(meeting=meeting, party=MemberStateFactory())

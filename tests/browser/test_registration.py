@@ -8,7 +8,6 @@ import re
 import pytest
 from django.core import mail
 from django.core.cache import cache
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from delegates import services
@@ -16,10 +15,10 @@ from delegates.models import Registration
 from tests.factories import (
     WITA,
     DelegationFactory,
-    MeetingFactory,
     MemberStateFactory,
     PartyFactory,
     SessionFactory,
+    registration_open_meeting,
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -38,16 +37,10 @@ def _portal(settings, live_server):
 
 @pytest.fixture
 def meeting():
-    today = timezone.localdate()
-    now = timezone.now()
-    meeting = MeetingFactory(
+    meeting = registration_open_meeting(
         slug="jwg-11",
         number=11,
         title="11th JWG",
-        start_date=today + 60 * DAY,
-        end_date=today + 64 * DAY,
-        registration_opens_at=now - DAY,
-        registration_closes_at=now + DAY,
     )
     SessionFactory(meeting=meeting, title="Joint Working Group", order=1)
     SessionFactory(

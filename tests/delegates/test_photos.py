@@ -7,13 +7,11 @@ import io
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 from PIL import ExifTags, Image
 from pypdf import PdfReader
 
@@ -22,11 +20,11 @@ from delegates.models import Delegate, Registration
 from tests.factories import (
     DelegateFactory,
     DelegationFactory,
-    MeetingFactory,
     MemberStateFactory,
     RegistrationFactory,
     SessionFactory,
     UserFactory,
+    registration_open_meeting,
 )
 
 pytestmark = pytest.mark.django_db
@@ -38,11 +36,6 @@ HTML = b"<!doctype html><html><body><script>alert(document.cookie)</script>"
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     return tmp_path
-
-
-@pytest.fixture(autouse=True)
-def _fresh_rate_limit():
-    cache.clear()
 
 
 def photo_bytes(format="PNG", size=(1200, 1500), colour="teal", gps=False):
@@ -71,15 +64,9 @@ def stored_photos(media):
 
 @pytest.fixture
 def meeting():
-    now = timezone.now()
-    today = timezone.localdate()
-    return MeetingFactory(
+    return registration_open_meeting(
         slug="jwg-11",
         number=11,
-        start_date=today + 60 * DAY,
-        end_date=today + 64 * DAY,
-        registration_opens_at=now - DAY,
-        registration_closes_at=now + DAY,
     )
 
 

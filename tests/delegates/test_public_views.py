@@ -7,7 +7,6 @@ from types import SimpleNamespace
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -26,6 +25,7 @@ from tests.factories import (
     RegistrationFactory,
     SessionFactory,
     UserFactory,
+    registration_open_meeting,
 )
 
 pytestmark = pytest.mark.django_db
@@ -33,25 +33,13 @@ Status = Registration.Status
 DAY = datetime.timedelta(days=1)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rate_limit():
-    # The rate limit counts in the cache, which outlives a test.
-    cache.clear()
-
-
 @pytest.fixture
 def open_meeting():
-    today = timezone.localdate()
-    now = timezone.now()
-    return MeetingFactory(
+    return registration_open_meeting(
         slug="jwg-11",
         number=11,
         title="11th Joint Working Group Meeting",
         host_organisation="Directorate General of Mineral and Coal",
-        start_date=today + 60 * DAY,
-        end_date=today + 64 * DAY,
-        registration_opens_at=now - DAY,
-        registration_closes_at=now + DAY,
     )
 
 

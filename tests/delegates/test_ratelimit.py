@@ -6,7 +6,7 @@ import threading
 import time
 
 import pytest
-from django.core.cache import cache, caches
+from django.core.cache import caches
 from django.core.management import call_command
 from django.db import OperationalError, connection
 from django.test import RequestFactory
@@ -21,11 +21,6 @@ pytestmark = pytest.mark.django_db
 
 # Ten seconds into a minute, so the window's end is known.
 START = datetime.datetime(2024, 3, 15, 4, 0, 10, tzinfo=datetime.UTC)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
 
 
 @pytest.fixture

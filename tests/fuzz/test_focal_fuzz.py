@@ -9,7 +9,6 @@ import tempfile
 from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
-from django.utils import timezone
 from hypothesis import event, given, note
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
@@ -19,12 +18,12 @@ from delegates.services import passport_valid_until_needed
 from tests.factories import (
     DelegateFactory,
     DelegationFactory,
-    MeetingFactory,
     MemberStateFactory,
     PartyFactory,
     RegistrationFactory,
     SessionFactory,
     UserFactory,
+    registration_open_meeting,
 )
 
 from .strategies import (
@@ -50,15 +49,10 @@ MEDIA_ROOT = tempfile.mkdtemp(prefix="jwg-fuzz-media-")
 class FocalNominateFuzz(TestCase):
     @classmethod
     def setUpTestData(cls):
-        today = timezone.localdate()
-        now = timezone.now()
-        cls.meeting = MeetingFactory(
+        cls.meeting = registration_open_meeting(
             slug="jwg-60",
             number=60,
-            start_date=today + 60 * DAY,
-            end_date=today + 64 * DAY,
-            registration_opens_at=now - DAY,
-            registration_closes_at=now + 30 * DAY,
+            closes_in=30,
         )
         cls.focal = UserFactory(username="fp-mys")
         cls.delegation = DelegationFactory(

@@ -15,7 +15,6 @@ from django.core import mail
 from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
-from django.utils import timezone
 from hypothesis import event, given, note
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
@@ -36,6 +35,7 @@ from tests.factories import (
     PartyFactory,
     RegistrationFactory,
     SessionFactory,
+    registration_open_meeting,
 )
 
 from .strategies import (
@@ -75,15 +75,10 @@ TOKEN_PAGES = [
 
 
 def open_meeting():
-    today = timezone.localdate()
-    now = timezone.now()
-    return MeetingFactory(
+    return registration_open_meeting(
         slug="jwg-70",
         number=70,
-        start_date=today + 60 * DAY,
-        end_date=today + 64 * DAY,
-        registration_opens_at=now - DAY,
-        registration_closes_at=now + 30 * DAY,
+        closes_in=30,
     )
 
 

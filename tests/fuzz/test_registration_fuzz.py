@@ -13,7 +13,6 @@ import tempfile
 from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
-from django.utils import timezone
 from hypothesis import event, given, note
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
@@ -30,6 +29,7 @@ from tests.factories import (
     PartyFactory,
     RegistrationFactory,
     SessionFactory,
+    registration_open_meeting,
 )
 
 from .strategies import (
@@ -59,15 +59,10 @@ MEDIA_ROOT = tempfile.mkdtemp(prefix="jwg-fuzz-media-")
 class RegisterFuzz(TestCase):
     @classmethod
     def setUpTestData(cls):
-        today = timezone.localdate()
-        now = timezone.now()
-        cls.meeting = MeetingFactory(
+        cls.meeting = registration_open_meeting(
             slug="jwg-90",
             number=90,
-            start_date=today + 60 * DAY,
-            end_date=today + 64 * DAY,
-            registration_opens_at=now - DAY,
-            registration_closes_at=now + 30 * DAY,
+            closes_in=30,
         )
         other_meeting = MeetingFactory(slug="jwg-91", number=91)
         cls.delegation = DelegationFactory(

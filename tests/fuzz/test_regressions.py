@@ -5,10 +5,8 @@ from urllib.parse import quote
 
 import pytest
 from django.contrib.auth.models import Permission
-from django.core.cache import cache
 from django.db import connection
 from django.urls import reverse
-from django.utils import timezone
 
 from delegates import services
 from delegates.models import Attendance, BadgeCode, Delegate, Registration
@@ -22,6 +20,7 @@ from tests.factories import (
     RegistrationFactory,
     SessionFactory,
     UserFactory,
+    registration_open_meeting,
 )
 
 from .strategies import row_counts
@@ -30,22 +29,12 @@ pytestmark = pytest.mark.django_db
 DAY = datetime.timedelta(days=1)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rate_limit():
-    cache.clear()
-
-
 @pytest.fixture
 def open_meeting():
-    today = timezone.localdate()
-    now = timezone.now()
-    return MeetingFactory(
+    return registration_open_meeting(
         slug="jwg-90",
         number=90,
-        start_date=today + 60 * DAY,
-        end_date=today + 64 * DAY,
-        registration_opens_at=now - DAY,
-        registration_closes_at=now + 30 * DAY,
+        closes_in=30,
     )
 
 
